@@ -1,0 +1,1 @@
+namespace GenesysFileTransfer.Engine { internal static class Placeholder { } }

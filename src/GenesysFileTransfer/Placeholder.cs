@@ -1,0 +1,1 @@
+namespace GenesysFileTransfer.Commands { internal static class Placeholder { } }
