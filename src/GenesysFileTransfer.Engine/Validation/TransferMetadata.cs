@@ -1,0 +1,14 @@
+namespace GenesysFileTransfer.Engine.Validation
+{
+    /// <summary>What travels with a file besides its bytes.</summary>
+    public sealed class TransferMetadata
+    {
+        /// <summary>A UUID naming the storage bucket; required when the validator requires metadata.</summary>
+        public string? StorageBucketReference { get; set; }
+
+        public AccessPolicy? AccessPolicy { get; set; }
+
+        /// <summary>On unless the user turns it off; turning it off is their choice, not a validation failure.</summary>
+        public bool VirusScanEnabled { get; set; } = true;
+    }
+}
