@@ -1,0 +1,44 @@
+namespace GenesysFileTransfer.Emulator.Http;
+
+/// <summary>How an endpoint treats the Genesys bearer token.</summary>
+internal enum BearerMode
+{
+    /// <summary>Not a platform API call (login, storage, control surface).</summary>
+    None,
+
+    /// <summary>Missing or bad token is a 401.</summary>
+    Required,
+
+    /// <summary>The real endpoint needs no permission: a token is accepted (and counted) but not demanded.</summary>
+    Optional,
+}
+
+/// <summary>
+/// Endpoint metadata naming the route the way fault rules and the request log refer to it, so neither has to
+/// re-parse paths.
+/// </summary>
+internal sealed record EmulatorRoute(string Name, BearerMode Bearer)
+{
+    public const string Token = "token";
+    public const string Uploads = "uploads";
+    public const string Media = "media";
+    public const string Messages = "messages";
+    public const string S3 = "s3";
+    public const string SupportedContent = "supportedcontent";
+    public const string Deployments = "deployments";
+    public const string Control = "control";
+    public const string Unknown = "unknown";
+
+    /// <summary>The names a fault rule may target ("*" matches any of them).</summary>
+    public static IReadOnlyList<string> FaultTargets { get; } =
+        [Token, Uploads, Media, Messages, S3, SupportedContent, Deployments];
+
+    public static EmulatorRoute? Of(HttpContext context) => context.GetEndpoint()?.Metadata.GetMetadata<EmulatorRoute>();
+}
+
+internal static class EmulatorRouteExtensions
+{
+    public static TBuilder WithEmulatorRoute<TBuilder>(this TBuilder builder, string name, BearerMode bearer)
+        where TBuilder : IEndpointConventionBuilder
+        => builder.WithMetadata(new EmulatorRoute(name, bearer));
+}

@@ -1,0 +1,14 @@
+namespace GenesysFileTransfer.Emulator.State;
+
+/// <summary>A message accepted by <c>POST …/communications/{communicationId}/messages</c>.</summary>
+public sealed record DeliveredMessage(
+    string Id,
+    string ConversationId,
+    string CommunicationId,
+    DateTimeOffset Timestamp,
+    string? TextBody,
+    IReadOnlyList<string> MediaIds)
+{
+    /// <summary>The MessageData JSON object returned to the caller.</summary>
+    internal object Payload { get; init; } = new();
+}

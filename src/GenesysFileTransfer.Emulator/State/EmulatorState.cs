@@ -1,0 +1,83 @@
+using System.Collections.Concurrent;
+using GenesysFileTransfer.Emulator.Auth;
+using GenesysFileTransfer.Emulator.Storage;
+
+namespace GenesysFileTransfer.Emulator.State;
+
+/// <summary>
+/// Everything the emulator remembers: conversations, media, delivered messages, issued tokens and the request log.
+/// Safe for concurrent use; public members return snapshots.
+/// </summary>
+public sealed class EmulatorState
+{
+    private static readonly ConversationRecord Seeded = new(EmulatorDefaults.ConversationId, EmulatorDefaults.CommunicationId);
+
+    private readonly EmulatorOptions _options;
+    private readonly ConcurrentDictionary<string, ConversationRecord> _conversations = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, MediaRecord> _media = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentQueue<DeliveredMessage> _messages = new();
+    private long _mediaSequence;
+
+    internal EmulatorState(EmulatorOptions options, BlobStore blobs)
+    {
+        _options = options;
+        Blobs = blobs;
+        Tokens = new TokenStore();
+        RequestLog = new RequestLog(() => _options.RequestLogCapacity);
+        _conversations[Seeded.ConversationId] = Seeded;
+    }
+
+    internal TokenStore Tokens { get; }
+    internal RequestLog RequestLog { get; }
+    internal BlobStore Blobs { get; }
+
+    public IReadOnlyList<ConversationRecord> Conversations => _conversations.Values.ToArray();
+
+    /// <summary>Media in creation order.</summary>
+    public IReadOnlyList<MediaRecord> Media => _media.Values.OrderBy(m => m.Sequence).ToArray();
+
+    public IReadOnlyList<DeliveredMessage> Messages => _messages.ToArray();
+
+    public IReadOnlyList<RequestLogEntry> Requests => RequestLog.Snapshot();
+
+    public int ActiveTokenCount => Tokens.CountActive(_options.UtcNow);
+
+    public MediaRecord? FindMedia(string mediaId) => _media.GetValueOrDefault(mediaId);
+
+    /// <summary>The conversation, but only if the communication belongs to it.</summary>
+    public ConversationRecord? FindConversation(string conversationId, string communicationId)
+        => _conversations.TryGetValue(conversationId, out var c)
+           && string.Equals(c.CommunicationId, communicationId, StringComparison.OrdinalIgnoreCase) ? c : null;
+
+    public ConversationRecord CreateConversation()
+    {
+        var conversation = new ConversationRecord(Guid.NewGuid().ToString(), Guid.NewGuid().ToString());
+        _conversations[conversation.ConversationId] = conversation;
+        return conversation;
+    }
+
+    public void ClearRequests() => RequestLog.Clear();
+
+    /// <summary>Every issued token stops working, as if it had been revoked server-side mid-run.</summary>
+    public int RevokeAllTokens() => Tokens.RevokeAll();
+
+    internal MediaRecord AddMedia(Func<long, MediaRecord> create)
+    {
+        var record = create(Interlocked.Increment(ref _mediaSequence));
+        _media[record.Id] = record;
+        return record;
+    }
+
+    internal void AddMessage(DeliveredMessage message) => _messages.Enqueue(message);
+
+    /// <summary>Forgets media, messages, extra conversations and the log. Issued tokens stay valid.</summary>
+    internal void Reset()
+    {
+        _media.Clear();
+        _messages.Clear();
+        _conversations.Clear();
+        _conversations[Seeded.ConversationId] = Seeded;
+        RequestLog.Clear();
+        Blobs.DeleteAll();
+    }
+}
