@@ -1,0 +1,187 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using Serilog;
+using Serilog.Core;
+using Serilog.Events;
+
+namespace GenesysFileTransfer.Engine.Audit
+{
+    /// <summary>
+    /// The structured audit trail: one JSON object per line, one record per step. Backed by Serilog's file sink in
+    /// shared mode so several connections (runspaces, runbook jobs) in one or more processes can append to the same
+    /// daily file without tearing lines.
+    /// </summary>
+    public sealed class AuditLog : IDisposable
+    {
+        private const string Template =
+            "{Operation} {Outcome} transfer={TransferId} media={MediaId} status={HttpStatus} attempt={Attempt} latencyMs={LatencyMs}";
+
+        private readonly Logger? _logger;
+        private readonly List<Func<string?>> _secretSources = new List<Func<string?>>();
+        private readonly List<Action<AuditRecord>> _observers = new List<Action<AuditRecord>>();
+        private readonly object _gate = new object();
+
+        private AuditLog(Logger? logger, string? directory)
+        {
+            _logger = logger;
+            Directory = directory;
+        }
+
+        /// <summary>The folder holding the daily files, or null when auditing is off.</summary>
+        public string? Directory { get; }
+
+        /// <summary>The file written today (UTC), as Serilog's daily rolling names it.</summary>
+        public string? CurrentFile =>
+            Directory is null ? null : Path.Combine(Directory, "audit-" + DateTime.UtcNow.ToString("yyyyMMdd") + ".jsonl");
+
+        /// <summary>The per-user default folder: LOCALAPPDATA on Windows, XDG_STATE_HOME or ~/.local/state elsewhere.</summary>
+        public static string DefaultDirectory
+        {
+            get
+            {
+                string? root;
+                if (Path.DirectorySeparatorChar == '\\')
+                {
+                    root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
+                }
+                else
+                {
+                    root = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
+                    if (string.IsNullOrEmpty(root))
+                    {
+                        root = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+                    }
+                }
+
+                return Path.Combine(root!, "GenesysFileTransfer", "audit");
+            }
+        }
+
+        /// <summary>Opens an audit log writing daily files into <paramref name="directory"/>.</summary>
+        public static AuditLog Open(string directory)
+        {
+            if (string.IsNullOrWhiteSpace(directory))
+            {
+                throw new ArgumentException("The audit log folder must not be empty.", nameof(directory));
+            }
+
+            string full = Path.GetFullPath(directory);
+            System.IO.Directory.CreateDirectory(full);
+            Logger logger = new LoggerConfiguration()
+                .MinimumLevel.Information()
+                .WriteTo.File(
+                    new AuditJsonFormatter(),
+                    Path.Combine(full, "audit-.jsonl"),
+                    rollingInterval: RollingInterval.Day,
+                    shared: true,
+                    retainedFileCountLimit: null)
+                .CreateLogger();
+            return new AuditLog(logger, full);
+        }
+
+        /// <summary>An audit log that records nothing on disk (observers still see records).</summary>
+        public static AuditLog Disabled() => new AuditLog(null, null);
+
+        /// <summary>A value that must never appear in a record (the current access token), masked on write.</summary>
+        internal void AddSecretSource(Func<string?> source)
+        {
+            lock (_gate)
+            {
+                _secretSources.Add(source);
+            }
+        }
+
+        /// <summary>Lets a host mirror records elsewhere (verbose output); called on the writing thread.</summary>
+        public IDisposable Subscribe(Action<AuditRecord> observer)
+        {
+            lock (_gate)
+            {
+                _observers.Add(observer);
+            }
+
+            return new Subscription(this, observer);
+        }
+
+        public void Write(AuditRecord record)
+        {
+            if (record is null)
+            {
+                throw new ArgumentNullException(nameof(record));
+            }
+
+            string?[] secrets;
+            lock (_gate)
+            {
+                secrets = _secretSources.Select(source => source()).ToArray();
+            }
+
+            record.Detail = record.Detail is null ? null : Redaction.Scrub(record.Detail, secrets);
+            record.Target = record.Target is null ? null : Redaction.Scrub(record.Target, secrets);
+
+            if (_logger != null)
+            {
+                ILogger log = _logger
+                    .ForContext("CorrelationId", record.CorrelationId)
+                    .ForContext("IninCorrelationId", record.IninCorrelationId)
+                    .ForContext("ConversationId", record.ConversationId)
+                    .ForContext("Bytes", record.Bytes)
+                    .ForContext("HttpMethod", record.HttpMethod)
+                    .ForContext("Target", record.Target)
+                    .ForContext("FileName", record.FileName)
+                    .ForContext("Sha256", record.Sha256)
+                    .ForContext("ErrorCode", record.ErrorCode)
+                    .ForContext("Detail", record.Detail)
+                    .ForContext("RetryAfterSeconds", record.RetryAfterSeconds)
+                    .ForContext("Status", record.Status);
+                LogEventLevel level = record.Outcome == AuditOutcomes.Failure || record.Outcome == AuditOutcomes.Refused
+                    ? LogEventLevel.Warning
+                    : LogEventLevel.Information;
+                log.Write(
+                    level,
+                    Template,
+                    record.Operation,
+                    record.Outcome,
+                    record.TransferId,
+                    record.MediaId,
+                    record.HttpStatus,
+                    record.Attempt,
+                    record.LatencyMs is double ms ? Math.Round(ms, 1) : (double?)null);
+            }
+
+            Action<AuditRecord>[] observers;
+            lock (_gate)
+            {
+                observers = _observers.ToArray();
+            }
+
+            foreach (Action<AuditRecord> observer in observers)
+            {
+                observer(record);
+            }
+        }
+
+        public void Dispose() => _logger?.Dispose();
+
+        private sealed class Subscription : IDisposable
+        {
+            private readonly AuditLog _owner;
+            private readonly Action<AuditRecord> _observer;
+
+            public Subscription(AuditLog owner, Action<AuditRecord> observer)
+            {
+                _owner = owner;
+                _observer = observer;
+            }
+
+            public void Dispose()
+            {
+                lock (_owner._gate)
+                {
+                    _owner._observers.Remove(_observer);
+                }
+            }
+        }
+    }
+}

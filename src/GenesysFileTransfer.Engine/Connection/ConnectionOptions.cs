@@ -1,0 +1,26 @@
+using System;
+using GenesysFileTransfer.Engine.Http;
+
+namespace GenesysFileTransfer.Engine.Connection
+{
+    public sealed class ConnectionOptions
+    {
+        public ConnectionOptions(GenesysEnvironment environment, ClientCredentials credentials)
+        {
+            Environment = environment ?? throw new ArgumentNullException(nameof(environment));
+            Credentials = credentials ?? throw new ArgumentNullException(nameof(credentials));
+        }
+
+        public GenesysEnvironment Environment { get; }
+        public ClientCredentials Credentials { get; }
+        /// <summary>Folder of the daily audit files; null means the per-user default.</summary>
+        public string? AuditLogDirectory { get; set; }
+        public bool DisableAuditLog { get; set; }
+        public RetryOptions Retry { get; set; } = new RetryOptions();
+        /// <summary>How long before expiry a cached token is replaced.</summary>
+        public TimeSpan TokenRefreshSkew { get; set; } = TimeSpan.FromSeconds(60);
+        /// <summary>Lifetime assumed for an upload URL that does not state its expiry.</summary>
+        public TimeSpan AssumedUploadUrlLifetime { get; set; } = TimeSpan.FromMinutes(10);
+        public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+    }
+}

@@ -1,0 +1,106 @@
+using System;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+using GenesysFileTransfer.Engine.Audit;
+using GenesysFileTransfer.Engine.Http;
+using GenesysFileTransfer.Engine.Transfers;
+
+namespace GenesysFileTransfer.Engine.Connection
+{
+    /// <summary>
+    /// One authenticated session with a Genesys Cloud organization: its token cache, retry policy, audit log and
+    /// transfers. Hosts keep it per session (a PowerShell runspace, a runbook job), never in static state, so two
+    /// sessions in one process never share a token.
+    /// </summary>
+    public sealed class GenesysConnection : IDisposable
+    {
+        private readonly OAuthTokenProvider _tokens;
+        private int _disposed;
+
+        private GenesysConnection(ConnectionOptions options, AuditLog audit)
+        {
+            Environment = options.Environment;
+            ClientId = options.Credentials.ClientId;
+            Audit = audit;
+            ConnectionId = Guid.NewGuid();
+            TimeProvider time = options.TimeProvider;
+
+            var apiSender = new ResilientSender(options.Retry, options.Retry.AttemptTimeout, time);
+            var uploadSender = new ResilientSender(options.Retry, options.Retry.UploadAttemptTimeout, time);
+            HttpClient api = HttpClients.CreateApiClient();
+            _tokens = new OAuthTokenProvider(options.Environment, options.Credentials, api, apiSender, audit, time, options.TokenRefreshSkew);
+            audit.AddSecretSource(() => _tokens.CurrentToken);
+            var client = new GenesysApiClient(options.Environment, _tokens, api, apiSender, audit);
+            Transfers = new FileTransferService(client, new PresignedUploader(HttpClients.CreateUploadClient(), uploadSender, audit), audit, time, options.AssumedUploadUrlLifetime);
+            ConnectedAt = time.GetUtcNow();
+        }
+
+        public Guid ConnectionId { get; }
+        public GenesysEnvironment Environment { get; }
+        public string ClientId { get; }
+        public DateTimeOffset ConnectedAt { get; }
+        public DateTimeOffset? TokenExpiresAt => _tokens.ExpiresAt;
+        public AuditLog Audit { get; }
+        public string? AuditLogDirectory => Audit.Directory;
+        public FileTransferService Transfers { get; }
+        public bool IsDisposed => _disposed != 0;
+
+        /// <summary>The cached access token; internal so tests can prove it never reaches a log.</summary>
+        internal string? CurrentAccessToken => _tokens.CurrentToken;
+
+        /// <summary>Authenticates at once, so a wrong secret or region fails here rather than mid-batch.</summary>
+        public static async Task<GenesysConnection> ConnectAsync(ConnectionOptions options, string? correlationId, CancellationToken cancellationToken)
+        {
+            if (options is null)
+            {
+                throw new ArgumentNullException(nameof(options));
+            }
+
+            AuditLog audit = options.DisableAuditLog
+                ? AuditLog.Disabled()
+                : AuditLog.Open(options.AuditLogDirectory ?? AuditLog.DefaultDirectory);
+            var connection = new GenesysConnection(options, audit);
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            try
+            {
+                await connection._tokens.GetTokenAsync(correlationId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                audit.Write(new AuditRecord(AuditOperations.Connect, AuditOutcomes.Failure)
+                {
+                    CorrelationId = correlationId,
+                    LatencyMs = watch.Elapsed.TotalMilliseconds,
+                    Target = options.Environment.LoginBaseUri.ToString(),
+                    ErrorCode = (ex as GenesysApiException)?.ErrorCode ?? ex.GetType().Name,
+                });
+                connection.Dispose();
+                throw;
+            }
+
+            audit.Write(new AuditRecord(AuditOperations.Connect, AuditOutcomes.Success)
+            {
+                CorrelationId = correlationId,
+                LatencyMs = watch.Elapsed.TotalMilliseconds,
+                Target = options.Environment.ApiBaseUri.ToString(),
+                Detail = "client " + options.Credentials.ClientId,
+            });
+            return connection;
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            {
+                return;
+            }
+
+            Audit.Write(new AuditRecord(AuditOperations.Disconnect, AuditOutcomes.Success) { Target = Environment.ApiBaseUri.ToString() });
+            _tokens.Dispose();
+            Audit.Dispose();
+        }
+
+        public override string ToString() => $"{ClientId} @ {Environment}";
+    }
+}

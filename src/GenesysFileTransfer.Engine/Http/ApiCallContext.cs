@@ -1,0 +1,20 @@
+using System;
+
+namespace GenesysFileTransfer.Engine.Http
+{
+    /// <summary>What an API call is part of, so each audit record names its transfer and step.</summary>
+    public sealed class ApiCallContext
+    {
+        public ApiCallContext(string operation)
+        {
+            Operation = operation;
+        }
+
+        public string Operation { get; }
+        public Guid? TransferId { get; set; }
+        public string? MediaId { get; set; }
+        public string? ConversationId { get; set; }
+        public string? CorrelationId { get; set; }
+        public string? FileName { get; set; }
+    }
+}
