@@ -1,0 +1,136 @@
+using System;
+using System.Management.Automation;
+using System.Security;
+using GenesysFileTransfer.Commands.Completion;
+using GenesysFileTransfer.Commands.Infrastructure;
+using GenesysFileTransfer.Engine.Connection;
+using GenesysFileTransfer.Engine.Http;
+
+namespace GenesysFileTransfer.Commands
+{
+    [Cmdlet(VerbsCommunications.Connect, "GcCloud", DefaultParameterSetName = RegionSet)]
+    [OutputType(typeof(GenesysConnection))]
+    public sealed class ConnectGcCloudCommand : AsyncPSCmdlet
+    {
+        private const string RegionSet = "Region";
+        private const string BaseUriSet = "BaseUri";
+        internal const string ClientIdVariable = "GENESYS_CLIENT_ID";
+        internal const string ClientSecretVariable = "GENESYS_CLIENT_SECRET";
+        internal const string RegionVariable = "GENESYS_REGION";
+
+        [Parameter(Position = 0, ParameterSetName = RegionSet)]
+        [ArgumentCompleter(typeof(RegionCompleter))]
+        public string? Region { get; set; }
+
+        [Parameter(Mandatory = true, ParameterSetName = BaseUriSet)]
+        public Uri? BaseUri { get; set; }
+
+        [Parameter]
+        public string? ClientId { get; set; }
+
+        [Parameter]
+        public SecureString? ClientSecret { get; set; }
+
+        [Parameter]
+        [Credential]
+        public PSCredential? Credential { get; set; }
+
+        [Parameter]
+        public string? AuditLogPath { get; set; }
+
+        [Parameter]
+        public SwitchParameter NoAuditLog { get; set; }
+
+        [Parameter]
+        [ValidateRange(0, 20)]
+        public int MaxRetries { get; set; } = new RetryOptions().MaxRetries;
+
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            GenesysEnvironment environment = ResolveEnvironment();
+            ClientCredentials credentials = ResolveCredentials();
+            var options = new ConnectionOptions(environment, credentials)
+            {
+                AuditLogDirectory = string.IsNullOrEmpty(AuditLogPath) ? null : GetUnresolvedProviderPathFromPSPath(AuditLogPath),
+                DisableAuditLog = NoAuditLog.IsPresent,
+                Retry = new RetryOptions { MaxRetries = MaxRetries },
+            };
+
+            WriteVerbose($"Connecting to {environment.ApiBaseUri} as OAuth client '{credentials.ClientId}'.");
+            GenesysConnection connection;
+            try
+            {
+                connection = Run((queue, stop) => GenesysConnection.ConnectAsync(options, CorrelationId, stop));
+            }
+            catch (Exception ex) when (!(ex is PipelineStoppedException) && !(ex is OperationCanceledException))
+            {
+                ErrorRecord record = ErrorRecords.From(ex, environment.ApiBaseUri.ToString());
+                ThrowTerminatingError(new ErrorRecord(record.Exception, ex is AuthenticationFailedException ? ErrorIds.AuthenticationFailed : ErrorIds.ConnectionFailed, record.CategoryInfo.Category, environment.ApiBaseUri.ToString()));
+                return;
+            }
+
+            GenesysConnection? previous = SessionConnection.Get(this);
+            SessionConnection.Set(this, connection);
+            previous?.Dispose();
+            WriteVerbose($"Connected; token valid until {connection.TokenExpiresAt:u}. Audit log: {connection.Audit.CurrentFile ?? "off"}.");
+            if (PassThru)
+            {
+                WriteObject(connection);
+            }
+        }
+
+        private GenesysEnvironment ResolveEnvironment()
+        {
+            try
+            {
+                if (BaseUri != null)
+                {
+                    return GenesysEnvironment.FromBaseUri(BaseUri);
+                }
+
+                string? region = Region ?? Environment.GetEnvironmentVariable(RegionVariable);
+                if (string.IsNullOrWhiteSpace(region))
+                {
+                    ThrowArgument($"Name a region (-Region, e.g. us_east_1 or eu_west_1), a -BaseUri, or set {RegionVariable}.", ErrorIds.MissingCredentials);
+                }
+
+                return region!.StartsWith("http", StringComparison.OrdinalIgnoreCase)
+                    ? GenesysEnvironment.FromBaseUri(new Uri(region, UriKind.Absolute))
+                    : GenesysEnvironment.FromRegion(region);
+            }
+            catch (Exception ex) when (ex is ArgumentException || ex is UriFormatException)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.ConnectionFailed, ErrorCategory.InvalidArgument, (object?)BaseUri ?? Region));
+                throw;
+            }
+        }
+
+        /// <summary>-Credential, else -ClientId/-ClientSecret, else the environment variables runbooks use.</summary>
+        private ClientCredentials ResolveCredentials()
+        {
+            string? id = Credential?.UserName ?? ClientId ?? Environment.GetEnvironmentVariable(ClientIdVariable);
+            SecureString? secret = Credential?.Password ?? ClientSecret;
+            if (secret is null)
+            {
+                string? fromEnvironment = Environment.GetEnvironmentVariable(ClientSecretVariable);
+                if (!string.IsNullOrEmpty(fromEnvironment))
+                {
+                    secret = ClientCredentials.ToSecureString(fromEnvironment!);
+                }
+            }
+
+            if (string.IsNullOrWhiteSpace(id) || secret is null || secret.Length == 0)
+            {
+                ThrowArgument($"No OAuth client credentials: pass -Credential (user name = client id), or -ClientId with -ClientSecret, or set {ClientIdVariable} and {ClientSecretVariable}.", ErrorIds.MissingCredentials);
+            }
+
+            return new ClientCredentials(id!, secret!);
+        }
+
+        private void ThrowArgument(string message, string errorId) =>
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException(message), errorId, ErrorCategory.InvalidArgument, null));
+    }
+}

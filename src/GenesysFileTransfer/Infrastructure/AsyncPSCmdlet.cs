@@ -1,0 +1,206 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace GenesysFileTransfer.Commands.Infrastructure
+{
+    /// <summary>
+    /// Base for cmdlets whose work is asynchronous. Work runs on background tasks and reports through a
+    /// <see cref="PipelineQueue"/> that the pipeline thread drains, so Write* is only ever called from the pipeline
+    /// thread. Ctrl+C (StopProcessing) cancels <see cref="PipelineStopToken"/>, which reaches every HTTP call,
+    /// stream copy and delay.
+    /// </summary>
+    public abstract class AsyncPSCmdlet : PSCmdlet, IDisposable
+    {
+        private static readonly TimeSpan DrainWait = TimeSpan.FromMilliseconds(50);
+        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
+        private readonly List<Task> _inFlight = new List<Task>();
+        private SemaphoreSlim? _throttle;
+        private PipelineQueue? _queue;
+
+        /// <summary>Cancelled when the user presses Ctrl+C or the pipeline is stopped.</summary>
+        protected CancellationToken PipelineStopToken => _stop.Token;
+
+        /// <summary>A correlation id for everything this invocation does, written to each audit record.</summary>
+        protected string CorrelationId { get; } = Guid.NewGuid().ToString();
+
+        internal PipelineQueue Queue => _queue ?? throw new InvalidOperationException("BeginProcessing has not run.");
+
+        /// <summary>How many work items may run at once (1 = strictly one after another).</summary>
+        protected int MaxConcurrency { get; set; } = 1;
+
+        protected override void BeginProcessing()
+        {
+            _queue = new PipelineQueue(ProgressIsShown());
+            _throttle = new SemaphoreSlim(Math.Max(1, MaxConcurrency));
+        }
+
+        /// <summary>Starts one item's work in the background, at most <see cref="MaxConcurrency"/> at a time, and
+        /// drains what is ready. A failure of the item is reported by <paramref name="onError"/> as a
+        /// non-terminating error, so one bad item never stops the others.</summary>
+        internal void StartWork(Func<PipelineQueue, CancellationToken, Task> work, Func<Exception, ErrorRecord?> onError)
+        {
+            PipelineQueue queue = Queue;
+            SemaphoreSlim throttle = _throttle!;
+            Task task = Task.Run(async () =>
+            {
+                await throttle.WaitAsync(PipelineStopToken).ConfigureAwait(false);
+                try
+                {
+                    await work(queue, PipelineStopToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (PipelineStopToken.IsCancellationRequested)
+                {
+                }
+                catch (Exception ex)
+                {
+                    ErrorRecord? record = onError(ex);
+                    if (record != null)
+                    {
+                        queue.Error(record);
+                    }
+                }
+                finally
+                {
+                    throttle.Release();
+                }
+            });
+            lock (_inFlight)
+            {
+                _inFlight.Add(task);
+            }
+
+            // Keep memory bounded when the upstream is much faster than the uploads: wait for a slot to free up
+            // before accepting more input, draining output meanwhile.
+            while (PendingCount() >= MaxConcurrency * 2)
+            {
+                Pump(untilIdle: false);
+            }
+
+            Pump(untilIdle: false, wait: TimeSpan.Zero);
+        }
+
+        /// <summary>Runs one unit of work to completion while draining its reports on this thread.</summary>
+        internal void RunWork(Func<PipelineQueue, CancellationToken, Task> work, Func<Exception, ErrorRecord?> onError)
+        {
+            StartWork(work, onError);
+            Pump(untilIdle: true);
+        }
+
+        /// <summary>
+        /// Runs one piece of work and returns its result on the pipeline thread; its failure is rethrown here, so
+        /// the caller can decide between a terminating and a non-terminating error.
+        /// </summary>
+        internal T Run<T>(Func<PipelineQueue, CancellationToken, Task<T>> work)
+        {
+            T result = default!;
+            Exception? failure = null;
+            RunWork(
+                async (queue, stop) => result = await work(queue, stop).ConfigureAwait(false),
+                ex =>
+                {
+                    failure = ex;
+                    return null;
+                });
+            if (failure != null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+            }
+
+            PipelineStopToken.ThrowIfCancellationRequested();
+            return result;
+        }
+
+        /// <summary>Waits for every started item, draining their reports; always completes open progress bars.</summary>
+        protected void WaitForAllWork()
+        {
+            try
+            {
+                Pump(untilIdle: true);
+            }
+            finally
+            {
+                if (_queue != null && !PipelineStopToken.IsCancellationRequested)
+                {
+                    _queue.FlushProgress(this);
+                    _queue.CompleteAllProgress(this);
+                }
+            }
+        }
+
+        protected override void EndProcessing() => WaitForAllWork();
+
+        protected override void StopProcessing() => _stop.Cancel();
+
+        private int PendingCount()
+        {
+            lock (_inFlight)
+            {
+                _inFlight.RemoveAll(t => t.IsCompleted);
+                return _inFlight.Count;
+            }
+        }
+
+        private void Pump(bool untilIdle, TimeSpan? wait = null)
+        {
+            try
+            {
+                do
+                {
+                    Queue.Drain(this, wait ?? DrainWait, PipelineStopToken);
+                }
+                while (untilIdle && PendingCount() > 0);
+
+                // Work finished: write anything it queued after the last drain.
+                while (Queue.Drain(this, TimeSpan.Zero, PipelineStopToken) > 0)
+                {
+                }
+            }
+            catch (OperationCanceledException) when (PipelineStopToken.IsCancellationRequested)
+            {
+                WaitBrieflyForCancelledWork();
+                throw new PipelineStoppedException();
+            }
+        }
+
+        /// <summary>Gives cancelled uploads a moment to unwind, so their file handles are closed when the prompt returns.</summary>
+        private void WaitBrieflyForCancelledWork()
+        {
+            Task[] tasks;
+            lock (_inFlight)
+            {
+                tasks = _inFlight.ToArray();
+            }
+
+            try
+            {
+                Task.WaitAll(tasks, TimeSpan.FromSeconds(2));
+            }
+            catch (AggregateException)
+            {
+            }
+        }
+
+        /// <summary>False when $ProgressPreference is SilentlyContinue (the norm in Azure Automation).</summary>
+        private bool ProgressIsShown()
+        {
+            object? preference = GetVariableValue("ProgressPreference");
+            if (preference is ActionPreference action)
+            {
+                return action != ActionPreference.SilentlyContinue && action != ActionPreference.Ignore;
+            }
+
+            return !string.Equals(preference?.ToString(), "SilentlyContinue", StringComparison.OrdinalIgnoreCase);
+        }
+
+        public void Dispose()
+        {
+            _stop.Dispose();
+            _throttle?.Dispose();
+            _queue?.Dispose();
+            GC.SuppressFinalize(this);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using System;
+using System.Management.Automation;
+using System.Net;
+using GenesysFileTransfer.Engine.Http;
+using GenesysFileTransfer.Engine.Transfers;
+using GenesysFileTransfer.Engine.Validation;
+
+namespace GenesysFileTransfer.Commands.Infrastructure
+{
+    /// <summary>Stable error ids: scripts filter on FullyQualifiedErrorId, so these never change meaning.</summary>
+    internal static class ErrorIds
+    {
+        public const string NotConnected = nameof(NotConnected);
+        public const string AuthenticationFailed = nameof(AuthenticationFailed);
+        public const string ConnectionFailed = nameof(ConnectionFailed);
+        public const string MissingCredentials = nameof(MissingCredentials);
+        public const string FileValidationFailed = nameof(FileValidationFailed);
+        public const string PathNotFound = nameof(PathNotFound);
+        public const string PolicyInvalid = nameof(PolicyInvalid);
+        public const string GenesysApiError = nameof(GenesysApiError);
+        public const string RateLimited = nameof(RateLimited);
+        public const string TransportFailed = nameof(TransportFailed);
+        public const string UploadRejected = nameof(UploadRejected);
+        public const string UploadUrlExpired = nameof(UploadUrlExpired);
+        public const string FileRejectedByGenesys = nameof(FileRejectedByGenesys);
+        public const string ScanTimeout = nameof(ScanTimeout);
+        public const string InvalidTransferState = nameof(InvalidTransferState);
+        public const string TransferNotFound = nameof(TransferNotFound);
+        public const string UnexpectedError = nameof(UnexpectedError);
+    }
+
+    /// <summary>Turns engine failures into error records with the right id, category and target.</summary>
+    internal static class ErrorRecords
+    {
+        public static ErrorRecord From(Exception exception, object? target)
+        {
+            switch (exception)
+            {
+                case FileValidationException validation:
+                    return new ErrorRecord(validation, ErrorIds.FileValidationFailed, ErrorCategory.InvalidData, target)
+                    {
+                        ErrorDetails = new ErrorDetails(validation.Message)
+                        {
+                            RecommendedAction = "Fix the fields listed, or run Test-GcFileTransferPayload to see every check.",
+                        },
+                    };
+                case AuthenticationFailedException auth:
+                    return new ErrorRecord(auth, ErrorIds.AuthenticationFailed, ErrorCategory.AuthenticationError, target);
+                case GenesysApiException api when api.StatusCode == (HttpStatusCode)429:
+                    return new ErrorRecord(api, ErrorIds.RateLimited, ErrorCategory.LimitsExceeded, target);
+                case GenesysApiException api:
+                    return new ErrorRecord(api, ErrorIds.GenesysApiError, CategoryOf(api.StatusCode), target);
+                case GenesysTransportException transport:
+                    return new ErrorRecord(transport, ErrorIds.TransportFailed, ErrorCategory.ConnectionError, target);
+                case UploadUrlExpiredException expired:
+                    return new ErrorRecord(expired, ErrorIds.UploadUrlExpired, ErrorCategory.OperationTimeout, target);
+                case UploadRejectedException rejected:
+                    return new ErrorRecord(rejected, ErrorIds.UploadRejected, rejected.StatusCode == HttpStatusCode.Forbidden ? ErrorCategory.PermissionDenied : ErrorCategory.InvalidData, target);
+                case ScanTimeoutException timeout:
+                    return new ErrorRecord(timeout, ErrorIds.ScanTimeout, ErrorCategory.OperationTimeout, target);
+                case TransferStateException state:
+                    return new ErrorRecord(state, ErrorIds.InvalidTransferState, ErrorCategory.InvalidOperation, target);
+                case PolicyFormatException policy:
+                    return new ErrorRecord(policy, ErrorIds.PolicyInvalid, ErrorCategory.InvalidData, target);
+                case System.IO.FileNotFoundException notFound:
+                    return new ErrorRecord(notFound, ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound, target);
+                default:
+                    return new ErrorRecord(exception, ErrorIds.UnexpectedError, ErrorCategory.NotSpecified, target);
+            }
+        }
+
+        /// <summary>The error for media Genesys marked invalid: a result, reported as an error record.</summary>
+        public static ErrorRecord Invalid(FileTransfer transfer) => new ErrorRecord(
+            new InvalidOperationException($"Genesys rejected '{transfer.FileName}' (media {transfer.MediaId}): {transfer.FailureReason}"),
+            ErrorIds.FileRejectedByGenesys,
+            ErrorCategory.SecurityError,
+            transfer);
+
+        private static ErrorCategory CategoryOf(HttpStatusCode status)
+        {
+            switch ((int)status)
+            {
+                case 400: return ErrorCategory.InvalidArgument;
+                case 401: return ErrorCategory.AuthenticationError;
+                case 403: return ErrorCategory.PermissionDenied;
+                case 404: return ErrorCategory.ObjectNotFound;
+                case 408:
+                case 504: return ErrorCategory.OperationTimeout;
+                case 409: return ErrorCategory.ResourceExists;
+                case 413: return ErrorCategory.LimitsExceeded;
+                case 415: return ErrorCategory.InvalidType;
+                default: return (int)status >= 500 ? ErrorCategory.ResourceUnavailable : ErrorCategory.InvalidResult;
+            }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-namespace GenesysFileTransfer.Commands { internal static class Placeholder { } }
