@@ -1,0 +1,330 @@
+<#
+.SYNOPSIS
+Builds, documents, tests and packages GenesysFileTransfer.
+.DESCRIPTION
+A small task graph; each task names the tasks it needs, and each runs at most once per invocation.
+
+  Clean       removes out/ and every project's bin/ and obj/.
+  Build       publishes the cmdlet assembly and stages an importable module in out/GenesysFileTransfer/ (manifest,
+              assemblies, format file, MAML help built from en-US/*.md, about topics), publishes the emulator to
+              out/emulator/, and imports the staged module in a fresh PowerShell to prove it loads.
+  UnitTest    runs the xunit tests (dotnet test), results in out/TestResults/unit-tests.trx.
+  PesterTest  Build, then runs tests/Pester in a fresh PowerShell against the staged module.
+  Test        UnitTest and PesterTest; ends with 'Tests: N passed, M failed'.
+  Demo        Build, then runs tools/Demo.ps1 against the staged module and the emulator.
+  Package     Build, then zips the staged module and makes a .nupkg through a local PSResourceGet repository.
+
+Exit code 1 when a task fails, a test fails, or a test runner could not run.
+.EXAMPLE
+dotnet tool restore && dotnet pwsh -NoProfile -File build.ps1 -Task Test
+.EXAMPLE
+dotnet pwsh -NoProfile -Command './build.ps1 -Task Clean, Build -Configuration Debug'
+
+Several tasks need -Command: 'pwsh -File' passes 'Clean,Build' on as one string, which is no task name.
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'UnitTest', 'PesterTest', 'Demo', 'Package', 'Clean')]
+    [string[]] $Task = 'Build',
+    [string] $Configuration = 'Release',
+    [string] $OutputPath = "$PSScriptRoot/out"
+)
+
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+# Exit codes are checked explicitly (Invoke-Native), so a test runner's 'tests failed' code can be told apart from
+# a runner that never ran.
+$PSNativeCommandUseErrorActionPreference = $false
+$env:DOTNET_NOLOGO = '1'
+$env:DOTNET_CLI_TELEMETRY_OPTOUT = '1'
+
+$ModuleName = 'GenesysFileTransfer'
+$OutputPath = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($OutputPath)
+$Paths = @{
+    Manifest      = Join-Path $PSScriptRoot "$ModuleName.psd1"
+    CmdletProject = Join-Path $PSScriptRoot "src/$ModuleName"
+    FormatFile    = Join-Path $PSScriptRoot "src/$ModuleName/$ModuleName.Format.ps1xml"
+    Emulator      = Join-Path $PSScriptRoot "src/$ModuleName.Emulator"
+    UnitTests     = Join-Path $PSScriptRoot "tests/$ModuleName.Engine.Tests"
+    PesterTests   = Join-Path $PSScriptRoot 'tests/Pester'
+    HelpSource    = Join-Path $PSScriptRoot 'en-US'
+    Tools         = Join-Path $PSScriptRoot 'tools'
+    Publish       = Join-Path $OutputPath "obj/publish/$ModuleName"
+    Module        = Join-Path $OutputPath $ModuleName
+    EmulatorOut   = Join-Path $OutputPath 'emulator'
+    TestResults   = Join-Path $OutputPath 'TestResults'
+}
+$Paths.StagedManifest = Join-Path $Paths.Module "$ModuleName.psd1"
+$Paths.EmulatorDll = Join-Path $Paths.EmulatorOut "$ModuleName.Emulator.dll"
+
+# Counts from each test runner; a runner that could not run records an Error instead of counts.
+$TestRuns = [System.Collections.Generic.List[object]]::new()
+
+#region Helpers
+
+function Invoke-Native {
+    # Runs a native command with its output on the console and fails on a non-zero exit code unless told not to.
+    param(
+        [Parameter(Mandatory)] [string] $Command,
+        [string[]] $Arguments = @(),
+        [switch] $AllowFailure
+    )
+    Write-Host "> $Command $($Arguments -join ' ')" -ForegroundColor DarkGray
+    & $Command @Arguments | Out-Host
+    $exitCode = $LASTEXITCODE
+    if ($exitCode -ne 0 -and -not $AllowFailure) {
+        throw "'$Command $($Arguments -join ' ')' failed with exit code $exitCode."
+    }
+    $exitCode
+}
+
+function Invoke-FreshPowerShell {
+    # 'dotnet pwsh' is the repository's pinned PowerShell (.config/dotnet-tools.json); a new process loads the
+    # staged module from disk instead of anything this build session has loaded.
+    param([Parameter(Mandatory)] [string[]] $Arguments, [switch] $AllowFailure)
+    Invoke-Native -Command dotnet -Arguments (@('pwsh', '-NoProfile', '-NonInteractive') + $Arguments) -AllowFailure:$AllowFailure
+}
+
+function Remove-Folder([string] $Path) {
+    if (Test-Path -LiteralPath $Path) { Remove-Item -LiteralPath $Path -Recurse -Force }
+}
+
+function Get-ModuleVersion {
+    (Import-PowerShellDataFile -LiteralPath $Paths.Manifest).ModuleVersion
+}
+
+function Assert-SourceManifest {
+    if (-not (Test-Path -LiteralPath $Paths.Manifest -PathType Leaf)) {
+        throw "The source manifest '$($Paths.Manifest)' is missing; the module cannot be staged without it."
+    }
+}
+
+#endregion
+
+#region Tasks
+
+$Tasks = [ordered]@{}
+
+function Add-Task {
+    param(
+        [Parameter(Mandatory)] [string] $Name,
+        [string[]] $DependsOn = @(),
+        [Parameter(Mandatory)] [scriptblock] $Action
+    )
+    $Tasks[$Name] = @{ DependsOn = $DependsOn; Action = $Action }
+}
+
+Add-Task -Name Clean -Action {
+    Remove-Folder $OutputPath
+    $projects = Get-ChildItem -Path (Join-Path $PSScriptRoot 'src'), (Join-Path $PSScriptRoot 'tests'), $Paths.Tools `
+        -Recurse -Include '*.csproj', '*.proj' -File
+    foreach ($project in $projects) {
+        foreach ($folder in 'bin', 'obj') { Remove-Folder (Join-Path $project.DirectoryName $folder) }
+    }
+}
+
+Add-Task -Name Build -Action {
+    Assert-SourceManifest
+    $version = Get-ModuleVersion
+    # The assemblies take their version from Directory.Build.props; a release whose manifest says otherwise would
+    # show one version in Get-Module and another in the files.
+    $propsVersion = ([xml](Get-Content -LiteralPath (Join-Path $PSScriptRoot 'Directory.Build.props') -Raw)).Project.PropertyGroup |
+        ForEach-Object { $_.SelectSingleNode('Version') } | Where-Object { $_ } | Select-Object -First 1 -ExpandProperty InnerText
+    if ($propsVersion -and $propsVersion -ne $version) {
+        throw "The manifest says ModuleVersion $version but Directory.Build.props says Version $propsVersion; make them agree."
+    }
+
+    Remove-Folder $Paths.Publish
+    Invoke-Native dotnet @('publish', $Paths.CmdletProject, '-c', $Configuration, '-o', $Paths.Publish) | Out-Null
+
+    Remove-Folder $Paths.Module
+    $null = New-Item -ItemType Directory -Path $Paths.Module
+    Copy-Item -LiteralPath $Paths.Manifest -Destination $Paths.Module
+
+    # PowerShell's own assemblies come from the host; a second copy in the module folder is at best dead weight and
+    # at worst loaded instead of the host's. Symbols and deps.json are build leftovers PowerShell never reads.
+    $publishRoot = (Resolve-Path -LiteralPath $Paths.Publish).ProviderPath
+    $files = Get-ChildItem -LiteralPath $publishRoot -Recurse -File | Where-Object {
+        $_.Name -ne 'System.Management.Automation.dll' -and
+        $_.Name -notlike 'Microsoft.PowerShell.*.dll' -and
+        $_.Extension -ne '.pdb' -and
+        $_.Name -notlike '*.deps.json'
+    }
+    foreach ($file in $files) {
+        $relative = $file.FullName.Substring($publishRoot.Length).TrimStart('\', '/')
+        $target = Join-Path $Paths.Module $relative
+        $null = New-Item -ItemType Directory -Path (Split-Path $target -Parent) -Force
+        Copy-Item -LiteralPath $file.FullName -Destination $target
+    }
+    if (Test-Path -LiteralPath $Paths.FormatFile) {
+        Copy-Item -LiteralPath $Paths.FormatFile -Destination $Paths.Module -Force
+    }
+
+    $helpOut = Join-Path $Paths.Module 'en-US'
+    $null = New-Item -ItemType Directory -Path $helpOut -Force
+    Import-Module (Join-Path $Paths.Tools 'HelpBuilder.psm1') -Force
+    $maml = ConvertTo-MamlHelp -MarkdownPath $Paths.HelpSource -OutputPath (Join-Path $helpOut "$ModuleName.dll-Help.xml")
+    $exported = @((Import-PowerShellDataFile -LiteralPath $Paths.Manifest).CmdletsToExport)
+    $documented = @(Get-ChildItem -LiteralPath $Paths.HelpSource -Filter '*-*.md' -File | ForEach-Object BaseName)
+    foreach ($name in $documented | Where-Object { $_ -notin $exported }) {
+        Write-Warning "en-US/$name.md documents a cmdlet the manifest does not export."
+    }
+    Write-Host "Help: $($maml.FullName) ($($documented.Count) of $($exported.Count) cmdlets documented)"
+    Copy-Item -Path (Join-Path $Paths.HelpSource 'about_*.help.txt') -Destination $helpOut
+
+    Remove-Folder $Paths.EmulatorOut
+    Invoke-Native dotnet @('publish', $Paths.Emulator, '-c', $Configuration, '-o', $Paths.EmulatorOut) | Out-Null
+
+    $quoted = $Paths.StagedManifest -replace "'", "''"
+    $check = "`$m = Import-Module -Name '$quoted' -PassThru -ErrorAction Stop; " +
+        "Write-Host ('Imported {0} {1} with {2} cmdlets.' -f `$m.Name, `$m.Version, `$m.ExportedCmdlets.Count)"
+    $exitCode = Invoke-FreshPowerShell -Arguments @('-Command', $check) -AllowFailure
+    if ($exitCode -ne 0) { throw "The staged module '$($Paths.StagedManifest)' does not import (exit code $exitCode)." }
+
+    Write-Host "Module: $($Paths.StagedManifest)"
+}
+
+Add-Task -Name UnitTest -Action {
+    $trx = Join-Path $Paths.TestResults 'unit-tests.trx'
+    if (Test-Path -LiteralPath $trx) { Remove-Item -LiteralPath $trx -Force }
+    $exitCode = Invoke-Native dotnet @(
+        'test', $Paths.UnitTests, '-c', $Configuration,
+        '--logger', 'trx;LogFileName=unit-tests.trx', '--results-directory', $Paths.TestResults
+    ) -AllowFailure
+
+    if (-not (Test-Path -LiteralPath $trx)) {
+        $TestRuns.Add([pscustomobject]@{ Runner = 'xunit'; Passed = 0; Failed = 0; Error = "dotnet test wrote no results (exit code $exitCode)." })
+        return
+    }
+    $counters = ([xml](Get-Content -LiteralPath $trx -Raw)).TestRun.ResultSummary.Counters
+    $passed = [int]$counters.passed
+    # A test that errored, timed out or was aborted did not pass either.
+    $failed = [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
+    $errorText = $null
+    if ($exitCode -ne 0 -and $failed -eq 0) {
+        $errorText = "dotnet test exited with code $exitCode although its results list no failed test."
+    }
+    $TestRuns.Add([pscustomobject]@{ Runner = 'xunit'; Passed = $passed; Failed = $failed; Error = $errorText })
+    Write-Host "Unit tests (xunit): $passed passed, $failed failed, results in $trx"
+}
+
+Add-Task -Name PesterTest -DependsOn Build -Action {
+    $json = Join-Path $Paths.TestResults 'pester.json'
+    if (Test-Path -LiteralPath $json) { Remove-Item -LiteralPath $json -Force }
+    Invoke-Native dotnet @('restore', (Join-Path $Paths.Tools 'Tools.proj')) | Out-Null
+    $exitCode = Invoke-FreshPowerShell -Arguments @(
+        '-File', (Join-Path $Paths.Tools 'Invoke-PesterTests.ps1'),
+        '-ModulePath', $Paths.StagedManifest,
+        '-EmulatorPath', $Paths.EmulatorDll,
+        '-ResultPath', $json,
+        '-TestPath', $Paths.PesterTests
+    ) -AllowFailure
+
+    if (-not (Test-Path -LiteralPath $json)) {
+        $TestRuns.Add([pscustomobject]@{ Runner = 'Pester'; Passed = 0; Failed = 0; Error = "Pester wrote no results (exit code $exitCode)." })
+        return
+    }
+    $summary = Get-Content -LiteralPath $json -Raw | ConvertFrom-Json
+    $errorText = $null
+    if ($exitCode -ne 0 -and $summary.failed -eq 0) {
+        $errorText = "Pester exited with code $exitCode although its results list no failed test."
+    }
+    $TestRuns.Add([pscustomobject]@{ Runner = 'Pester'; Passed = [int]$summary.passed; Failed = [int]$summary.failed; Error = $errorText })
+    Write-Host "Pester tests: $($summary.passed) passed, $($summary.failed) failed, results in $json"
+}
+
+Add-Task -Name Test -DependsOn UnitTest, PesterTest -Action {
+    # Nothing of its own: the summary line is printed once all requested tasks have run.
+}
+
+Add-Task -Name Demo -DependsOn Build -Action {
+    $demo = Join-Path $Paths.Tools 'Demo.ps1'
+    if (-not (Test-Path -LiteralPath $demo)) {
+        throw "There is no demo yet: '$demo' does not exist."
+    }
+    Invoke-FreshPowerShell -Arguments @('-File', $demo, '-ModulePath', $Paths.StagedManifest, '-EmulatorPath', $Paths.EmulatorDll) | Out-Null
+}
+
+Add-Task -Name Package -DependsOn Build -Action {
+    $version = Get-ModuleVersion
+    $zip = Join-Path $OutputPath "$ModuleName-$version.zip"
+    # The zip holds the GenesysFileTransfer folder itself, so it unpacks straight into a Modules folder.
+    Compress-Archive -Path $Paths.Module -DestinationPath $zip -Force
+    Write-Host "Package: $zip"
+
+    # Azure Automation and PSResourceGet install from a .nupkg; publishing to a throwaway file repository makes one
+    # without any network. The repository name is unique so a parallel build's registration is never touched.
+    $feed = Join-Path $OutputPath 'obj/psresource-feed'
+    Remove-Folder $feed
+    $null = New-Item -ItemType Directory -Path $feed
+    $repository = "GenesysFileTransferBuild-$([guid]::NewGuid().ToString('N'))"
+    Register-PSResourceRepository -Name $repository -Uri $feed -Trusted
+    try {
+        Publish-PSResource -Path $Paths.Module -Repository $repository
+    }
+    finally {
+        Unregister-PSResourceRepository -Name $repository
+    }
+    $nupkg = Get-ChildItem -LiteralPath $feed -Filter '*.nupkg' | Select-Object -First 1
+    if (-not $nupkg) { throw "Publish-PSResource produced no .nupkg in '$feed'." }
+    $target = Join-Path $OutputPath $nupkg.Name
+    Move-Item -LiteralPath $nupkg.FullName -Destination $target -Force
+    Write-Host "Package: $target"
+}
+
+#endregion
+
+$Completed = [System.Collections.Generic.HashSet[string]]::new()
+
+function Invoke-Task([string] $Name) {
+    if ($Completed.Contains($Name)) { return }
+    foreach ($dependency in $Tasks[$Name].DependsOn) { Invoke-Task $dependency }
+    Write-Host "==> $Name" -ForegroundColor Cyan
+    $watch = [System.Diagnostics.Stopwatch]::StartNew()
+    & $Tasks[$Name].Action
+    Write-Host "<== $Name ($([int]$watch.Elapsed.TotalSeconds) s)" -ForegroundColor Cyan
+    $null = $Completed.Add($Name)
+}
+
+$failure = $null
+Push-Location $PSScriptRoot
+try {
+    foreach ($name in $Task) { Invoke-Task $name }
+}
+catch {
+    $failure = $_
+}
+finally {
+    Pop-Location
+}
+
+if ($failure) {
+    Write-Host "Build failed: $($failure.Exception.Message)" -ForegroundColor Red
+    Write-Host $failure.ScriptStackTrace -ForegroundColor DarkGray
+}
+$exitCode = if ($failure) { 1 } else { 0 }
+
+# A runner stopped by a failed dependency (Build, say) never recorded anything; say so rather than leave it out.
+$runnerOf = @{ UnitTest = 'xunit'; PesterTest = 'Pester' }
+$wanted = [System.Collections.Generic.HashSet[string]]::new()
+$pending = [System.Collections.Generic.Stack[string]]::new([string[]]$Task)
+while ($pending.Count -gt 0) {
+    $name = $pending.Pop()
+    if ($wanted.Add($name)) { foreach ($dependency in $Tasks[$name].DependsOn) { $pending.Push($dependency) } }
+}
+foreach ($name in $runnerOf.Keys | Where-Object { $wanted.Contains($_) }) {
+    if (-not ($TestRuns | Where-Object Runner -eq $runnerOf[$name])) {
+        $TestRuns.Add([pscustomobject]@{ Runner = $runnerOf[$name]; Passed = 0; Failed = 0; Error = 'stopped by an earlier failure.' })
+    }
+}
+
+if ($TestRuns.Count -gt 0) {
+    foreach ($run in $TestRuns | Where-Object Error) {
+        Write-Host "$($run.Runner) did not run: $($run.Error)" -ForegroundColor Red
+    }
+    $passed = ($TestRuns | Measure-Object -Property Passed -Sum).Sum
+    $failed = ($TestRuns | Measure-Object -Property Failed -Sum).Sum
+    if ($failed -gt 0 -or ($TestRuns | Where-Object Error)) { $exitCode = 1 }
+    Write-Host "Tests: $passed passed, $failed failed"
+}
+exit $exitCode
