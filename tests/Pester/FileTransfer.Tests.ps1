@@ -223,6 +223,16 @@ Describe 'Resilience' {
         $retry.retryAfterSeconds | Should -Be 1
     }
 
+    It 'explains a retry in the verbose stream' {
+        $path = Join-Path $TestDrive 'verbose-retry.pdf'
+        New-TestFile -Kind Pdf -Path $path
+        Invoke-EmulatorControl -Emulator $emulator -Method Post -Path 'emulator/faults' -Body @{ route = 'uploads'; count = 1; action = 'status'; status = 503 } | Out-Null
+
+        $verbose = New-GcFileTransfer -Path $path @target @metadata -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+
+        ($verbose.Message -join "`n") | Should -Match 'attempt 1 got 503; retrying'
+    }
+
     It 'retries a 503 from the storage host' {
         $path = Join-Path $TestDrive 'unavailable.pdf'
         New-TestFile -Kind Pdf -Path $path

@@ -16,7 +16,7 @@ namespace GenesysFileTransfer.Engine.Audit
         internal static readonly IReadOnlyList<string> Fields = new[]
         {
             "Operation", "Outcome", "TransferId", "MediaId", "ConversationId", "FileName", "Status", "HttpMethod", "Target",
-            "HttpStatus", "Attempt", "LatencyMs", "Bytes", "RetryAfterSeconds", "ErrorCode", "Detail", "Sha256",
+            "HttpStatus", "Attempt", "LatencyMs", "Bytes", "RetryAfterSeconds", "ErrorCode", "Detail", "Sha256", "Metadata",
             "CorrelationId", "IninCorrelationId",
         };
 

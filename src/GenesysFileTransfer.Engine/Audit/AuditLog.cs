@@ -32,9 +32,9 @@ namespace GenesysFileTransfer.Engine.Audit
         /// <summary>The folder holding the daily files, or null when auditing is off.</summary>
         public string? Directory { get; }
 
-        /// <summary>The file written today (UTC), as Serilog's daily rolling names it.</summary>
+        /// <summary>The file written today. Serilog's daily rolling names files by the local date, so this does too.</summary>
         public string? CurrentFile =>
-            Directory is null ? null : Path.Combine(Directory, "audit-" + DateTime.UtcNow.ToString("yyyyMMdd") + ".jsonl");
+            Directory is null ? null : Path.Combine(Directory, "audit-" + DateTime.Now.ToString("yyyyMMdd") + ".jsonl");
 
         /// <summary>The per-user default folder: LOCALAPPDATA on Windows, XDG_STATE_HOME or ~/.local/state elsewhere.</summary>
         public static string DefaultDirectory
@@ -134,7 +134,8 @@ namespace GenesysFileTransfer.Engine.Audit
                     .ForContext("ErrorCode", record.ErrorCode)
                     .ForContext("Detail", record.Detail)
                     .ForContext("RetryAfterSeconds", record.RetryAfterSeconds)
-                    .ForContext("Status", record.Status);
+                    .ForContext("Status", record.Status)
+                    .ForContext("Metadata", record.Metadata);
                 LogEventLevel level = record.Outcome == AuditOutcomes.Failure || record.Outcome == AuditOutcomes.Refused
                     ? LogEventLevel.Warning
                     : LogEventLevel.Information;

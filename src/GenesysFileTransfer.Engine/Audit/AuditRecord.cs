@@ -64,5 +64,7 @@ namespace GenesysFileTransfer.Engine.Audit
         public string? Detail { get; set; }
         public double? RetryAfterSeconds { get; set; }
         public string? Status { get; set; }
+        /// <summary>The transfer metadata (bucket reference, access policy, retention, virus scan flag) as JSON.</summary>
+        public string? Metadata { get; set; }
     }
 }

@@ -26,8 +26,8 @@ namespace GenesysFileTransfer.Engine.Connection
             ConnectionId = Guid.NewGuid();
             TimeProvider time = options.TimeProvider;
 
-            var apiSender = new ResilientSender(options.Retry, options.Retry.AttemptTimeout, time);
-            var uploadSender = new ResilientSender(options.Retry, options.Retry.UploadAttemptTimeout, time);
+            var apiSender = new ResilientSender(options.Retry, options.Retry.AttemptTimeout, options.Retry.TotalTimeout, time);
+            var uploadSender = new ResilientSender(options.Retry, options.Retry.UploadAttemptTimeout, options.Retry.UploadTotalTimeout, time);
             HttpClient api = HttpClients.CreateApiClient();
             _tokens = new OAuthTokenProvider(options.Environment, options.Credentials, api, apiSender, audit, time, options.TokenRefreshSkew);
             audit.AddSecretSource(() => _tokens.CurrentToken);

@@ -16,5 +16,7 @@ namespace GenesysFileTransfer.Engine.Http
         public string? ConversationId { get; set; }
         public string? CorrelationId { get; set; }
         public string? FileName { get; set; }
+        /// <summary>False for calls that must not run twice (sending a message): only retried when the server provably did not act.</summary>
+        public bool Idempotent { get; set; } = true;
     }
 }

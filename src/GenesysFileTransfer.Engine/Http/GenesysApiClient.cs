@@ -83,7 +83,8 @@ namespace GenesysFileTransfer.Engine.Http
                         Target = uri.AbsolutePath,
                         Detail = (notice.FromRetryAfter ? "waiting as the server asked (Retry-After)" : "backing off") + (notice.Reason is null ? string.Empty : ": " + notice.Reason),
                     }),
-                    cancellationToken).ConfigureAwait(false);
+                    cancellationToken,
+                    onlyUnprocessed: !context.Idempotent).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

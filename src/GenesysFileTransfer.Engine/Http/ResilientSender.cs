@@ -37,17 +37,20 @@ namespace GenesysFileTransfer.Engine.Http
     {
         private static readonly ResiliencePropertyKey<Action<RetryNotice>?> NoticeKey = new ResiliencePropertyKey<Action<RetryNotice>?>("gft.notice");
         private static readonly ResiliencePropertyKey<CancellationToken> CallerTokenKey = new ResiliencePropertyKey<CancellationToken>("gft.caller");
+        private static readonly ResiliencePropertyKey<bool> OnlyUnprocessedKey = new ResiliencePropertyKey<bool>("gft.only-unprocessed");
 
         private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
         private readonly RetryOptions _options;
         private readonly TimeProvider _time;
+        private readonly TimeSpan _attemptTimeout;
 
-        public ResilientSender(RetryOptions options, TimeSpan attemptTimeout, TimeProvider time)
+        public ResilientSender(RetryOptions options, TimeSpan attemptTimeout, TimeSpan totalTimeout, TimeProvider time)
         {
             _options = options.Clone();
             _time = time;
+            _attemptTimeout = attemptTimeout;
             _pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = time }
-                .AddTimeout(_options.TotalTimeout)
+                .AddTimeout(totalTimeout)
                 .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
                 {
                     MaxRetryAttempts = Math.Max(1, _options.MaxRetries),
@@ -71,20 +74,29 @@ namespace GenesysFileTransfer.Engine.Http
         /// Runs <paramref name="attempt"/> until it returns a response that is not worth retrying. The delegate
         /// receives the 1-based attempt number and must build a fresh request each time.
         /// </summary>
+        /// <param name="onlyUnprocessed">
+        /// For requests that must not run twice (sending a message): retry only answers that prove the server did
+        /// not act (429, 503) and connections that failed, never a 500/502/504 or a timeout, after which the server
+        /// may have acted already.
+        /// </param>
         public async Task<HttpResponseMessage> SendAsync(
             Func<int, CancellationToken, Task<HttpResponseMessage>> attempt,
             Action<RetryNotice>? onRetry,
-            CancellationToken cancellationToken)
+            CancellationToken cancellationToken,
+            bool onlyUnprocessed = false)
         {
             if (_options.MaxRetries <= 0)
             {
-                // Retries switched off: one attempt, still bounded by the attempt timeout of the caller's token.
-                return await attempt(1, cancellationToken).ConfigureAwait(false);
+                // Retries switched off: one attempt, still bounded by the attempt timeout.
+                using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                bounded.CancelAfter(_attemptTimeout);
+                return await attempt(1, bounded.Token).ConfigureAwait(false);
             }
 
             ResilienceContext context = ResilienceContextPool.Shared.Get(cancellationToken);
             context.Properties.Set(NoticeKey, onRetry);
             context.Properties.Set(CallerTokenKey, cancellationToken);
+            context.Properties.Set(OnlyUnprocessedKey, onlyUnprocessed);
             int number = 0;
             try
             {
@@ -102,13 +114,16 @@ namespace GenesysFileTransfer.Engine.Http
         private bool ShouldRetry(Outcome<HttpResponseMessage> outcome, ResilienceContext context)
         {
             CancellationToken caller = context.Properties.GetValue(CallerTokenKey, CancellationToken.None);
+            bool onlyUnprocessed = context.Properties.GetValue(OnlyUnprocessedKey, false);
             if (outcome.Exception != null)
             {
-                return RetryClassifier.IsTransientException(outcome.Exception, caller.IsCancellationRequested);
+                return onlyUnprocessed
+                    ? RetryClassifier.IsConnectFailure(outcome.Exception, caller.IsCancellationRequested)
+                    : RetryClassifier.IsTransientException(outcome.Exception, caller.IsCancellationRequested);
             }
 
             HttpResponseMessage? response = outcome.Result;
-            if (response is null || !RetryClassifier.IsTransientStatus(response.StatusCode))
+            if (response is null || !(onlyUnprocessed ? RetryClassifier.IsUnprocessedStatus(response.StatusCode) : RetryClassifier.IsTransientStatus(response.StatusCode)))
             {
                 return false;
             }

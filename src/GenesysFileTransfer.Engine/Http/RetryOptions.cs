@@ -17,6 +17,8 @@ namespace GenesysFileTransfer.Engine.Http
         /// <summary>Bound on one API attempt (uploads use <see cref="UploadAttemptTimeout"/>).</summary>
         public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(100);
         public TimeSpan UploadAttemptTimeout { get; set; } = TimeSpan.FromMinutes(30);
+        /// <summary>Bound on one upload including all its retries; large files on slow links need far more than an API call.</summary>
+        public TimeSpan UploadTotalTimeout { get; set; } = TimeSpan.FromHours(2);
         public bool UseJitter { get; set; } = true;
 
         internal RetryOptions Clone() => (RetryOptions)MemberwiseClone();

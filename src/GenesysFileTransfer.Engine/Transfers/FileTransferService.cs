@@ -260,7 +260,7 @@ namespace GenesysFileTransfer.Engine.Transfers
             MessageData message = await _api.PostAsync<MessageData>(
                 $"api/v2/conversations/messages/{Uri.EscapeDataString(transfer.ConversationId)}/communications/{Uri.EscapeDataString(transfer.CommunicationId)}/messages",
                 new AdditionalMessage { MediaIds = { transfer.MediaId! } },
-                Context(AuditOperations.Deliver, transfer, correlationId),
+                NonIdempotent(Context(AuditOperations.Deliver, transfer, correlationId)),
                 cancellationToken).ConfigureAwait(false);
             transfer.MarkDelivered(message.Id, _time.GetUtcNow());
             _audit.Write(new AuditRecord(AuditOperations.Deliver, AuditOutcomes.Success)
@@ -372,11 +372,18 @@ namespace GenesysFileTransfer.Engine.Transfers
                 Target = upload.RedactedUrl,
                 Status = transfer.Status.ToString(),
                 Detail = (detail is null ? string.Empty : detail + "; ") + "upload URL expires " + upload.ExpiresAt.ToString("u") + (known ? string.Empty : " (assumed)"),
+                Metadata = operation == AuditOperations.Create ? System.Text.Json.JsonSerializer.Serialize(transfer.Metadata, Json.Options) : null,
             });
         }
 
         private static string MediaPath(FileTransfer transfer) =>
             $"api/v2/conversations/messages/{Uri.EscapeDataString(transfer.ConversationId)}/communications/{Uri.EscapeDataString(transfer.CommunicationId)}/messages/media";
+
+        private static ApiCallContext NonIdempotent(ApiCallContext context)
+        {
+            context.Idempotent = false;
+            return context;
+        }
 
         private static ApiCallContext Context(string operation, FileTransfer transfer, string? correlationId) => new ApiCallContext(operation)
         {

@@ -63,7 +63,7 @@ namespace GenesysFileTransfer.Engine.Transfers
             {
                 throw;
             }
-            catch (Exception ex) when (!(ex is UploadRejectedException))
+            catch (Exception ex) when (!(ex is UploadRejectedException) && !(ex is TransferStateException))
             {
                 throw new GenesysTransportException(AuditOperations.UploadAttempt, $"Uploading '{transfer.FileName}' to {upload.RedactedUrl} failed after every retry ({reported} bytes sent in the last attempt): {Redaction.Scrub(ex.Message)}", ex);
             }
@@ -95,10 +95,11 @@ namespace GenesysFileTransfer.Engine.Transfers
             try
             {
                 var file = new FileStream(transfer.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
-                if (file.Length != transfer.Length)
+                long length = file.Length;
+                if (length != transfer.Length)
                 {
                     file.Dispose();
-                    throw new TransferStateException($"'{transfer.Path}' changed size since it was validated ({transfer.Length} → {file.Length} bytes); create a new transfer.");
+                    throw new TransferStateException($"'{transfer.Path}' changed size since it was validated ({transfer.Length} → {length} bytes); create a new transfer.");
                 }
 
                 using var request = new HttpRequestMessage(HttpMethod.Put, upload.Url)

@@ -74,10 +74,16 @@ namespace GenesysFileTransfer.Commands
 
             GenesysConnection? previous = SessionConnection.Get(this);
             SessionConnection.Set(this, connection);
-            previous?.Dispose();
+            if (previous != null && !SessionConnection.IsHandedOut(previous))
+            {
+                // Nobody else holds the replaced default connection; close its audit file now rather than at exit.
+                previous.Dispose();
+            }
+
             WriteVerbose($"Connected; token valid until {connection.TokenExpiresAt:u}. Audit log: {connection.Audit.CurrentFile ?? "off"}.");
             if (PassThru)
             {
+                SessionConnection.MarkHandedOut(connection);
                 WriteObject(connection);
             }
         }

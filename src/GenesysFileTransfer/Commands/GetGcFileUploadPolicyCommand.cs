@@ -61,7 +61,7 @@ namespace GenesysFileTransfer.Commands
                     break;
                 case SupportedContentSet:
                 case DeploymentSet:
-                    GenesysConnection connection = SessionConnection.Require(this, Connection);
+                    GenesysConnection connection = RequireConnection(Connection);
                     object target = (object?)DeploymentId ?? SupportedContentId ?? "default";
                     RunWork(
                         async (queue, stop) => queue.Output(ParameterSetName == DeploymentSet

@@ -26,7 +26,7 @@ namespace GenesysFileTransfer.Commands
 
         protected override void ProcessRecord()
         {
-            GenesysConnection connection = SessionConnection.Require(this, Connection);
+            GenesysConnection connection = RequireConnection(Connection);
             TransferMetadata metadata = BuildMetadata();
             foreach (string path in ResolveInputPaths())
             {

@@ -65,7 +65,7 @@ namespace GenesysFileTransfer.Commands
 
         protected override void ProcessRecord()
         {
-            GenesysConnection connection = SessionConnection.Require(this, Connection);
+            GenesysConnection connection = RequireConnection(Connection);
             if (IsFileInput)
             {
                 TransferMetadata metadata = BuildMetadata();

@@ -12,7 +12,7 @@ namespace GenesysFileTransfer.Commands
     {
         protected override void ProcessRecord()
         {
-            GenesysConnection connection = SessionConnection.Require(this, Connection);
+            GenesysConnection connection = RequireConnection(Connection);
             foreach (FileTransfer transfer in ResolveTransfers(connection))
             {
                 if (transfer.Status == TransferStatus.Delivered)

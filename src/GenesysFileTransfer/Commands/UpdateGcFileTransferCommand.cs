@@ -25,7 +25,7 @@ namespace GenesysFileTransfer.Commands
 
         protected override void ProcessRecord()
         {
-            GenesysConnection connection = SessionConnection.Require(this, Connection);
+            GenesysConnection connection = RequireConnection(Connection);
             TimeSpan threshold = TimeSpan.FromMinutes(RenewWithinMinutes);
             foreach (FileTransfer transfer in ResolveTransfers(connection))
             {

@@ -36,7 +36,7 @@ namespace GenesysFileTransfer.Commands
 
         protected override void ProcessRecord()
         {
-            GenesysConnection connection = SessionConnection.Require(this, Connection);
+            GenesysConnection connection = RequireConnection(Connection);
             var options = new ScanWaitOptions
             {
                 Timeout = TimeSpan.FromSeconds(TimeoutSec),

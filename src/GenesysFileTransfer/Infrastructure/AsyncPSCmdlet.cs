@@ -19,6 +19,7 @@ namespace GenesysFileTransfer.Commands.Infrastructure
         private readonly List<Task> _inFlight = new List<Task>();
         private SemaphoreSlim? _throttle;
         private PipelineQueue? _queue;
+        private IDisposable? _auditSubscription;
 
         /// <summary>Cancelled when the user presses Ctrl+C or the pipeline is stopped.</summary>
         protected CancellationToken PipelineStopToken => _stop.Token;
@@ -132,6 +133,49 @@ namespace GenesysFileTransfer.Commands.Infrastructure
 
         protected override void EndProcessing() => WaitForAllWork();
 
+        /// <summary>The explicit or the session's connection (terminating error when none), with recovery reported as verbose output.</summary>
+        internal Engine.Connection.GenesysConnection RequireConnection(Engine.Connection.GenesysConnection? explicitConnection)
+        {
+            Engine.Connection.GenesysConnection connection = SessionConnection.Require(this, explicitConnection);
+            ReportRecoveryAsVerbose(connection);
+            return connection;
+        }
+
+        /// <summary>
+        /// Mirrors this invocation's retries, renewals and re-authentications to the verbose stream, so a slow run
+        /// explains itself. The audit records are already redacted.
+        /// </summary>
+        private void ReportRecoveryAsVerbose(Engine.Connection.GenesysConnection connection)
+        {
+            if (_auditSubscription != null)
+            {
+                return;
+            }
+
+            PipelineQueue queue = Queue;
+            string correlationId = CorrelationId;
+            _auditSubscription = connection.Audit.Subscribe(record =>
+            {
+                if (record.CorrelationId != correlationId)
+                {
+                    return;
+                }
+
+                if (record.Outcome == Engine.Audit.AuditOutcomes.Retry)
+                {
+                    queue.Verbose($"{record.Operation}: attempt {record.Attempt} got {(record.HttpStatus?.ToString() ?? record.Detail)}; retrying in {record.RetryAfterSeconds:0.###} s ({record.Detail}).");
+                }
+                else if (record.Operation == Engine.Audit.AuditOperations.Renew && record.Outcome == Engine.Audit.AuditOutcomes.Success)
+                {
+                    queue.Verbose($"{record.FileName}: upload URL renewed; now media {record.MediaId} ({record.Detail}).");
+                }
+                else if (record.Operation == Engine.Audit.AuditOperations.Reauthenticate)
+                {
+                    queue.Verbose($"The access token was rejected; re-authenticated ({record.Outcome}).");
+                }
+            });
+        }
+
         protected override void StopProcessing() => _stop.Cancel();
 
         private int PendingCount()
@@ -197,6 +241,7 @@ namespace GenesysFileTransfer.Commands.Infrastructure
 
         public void Dispose()
         {
+            _auditSubscription?.Dispose();
             _stop.Dispose();
             _throttle?.Dispose();
             _queue?.Dispose();

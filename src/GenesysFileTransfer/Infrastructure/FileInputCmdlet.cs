@@ -47,10 +47,12 @@ namespace GenesysFileTransfer.Commands.Infrastructure
 
         [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
         [Parameter(ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+        [FlexibleBoolean]
         public SwitchParameter DownloadAllowed { get; set; }
 
         [Parameter(ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
         [Parameter(ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+        [FlexibleBoolean]
         public bool VirusScanEnabled { get; set; } = true;
 
         [Parameter(ParameterSetName = PathSet)]

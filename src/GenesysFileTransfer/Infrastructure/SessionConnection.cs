@@ -23,8 +23,16 @@ namespace GenesysFileTransfer.Commands.Infrastructure
             return value is GenesysConnection connection && !connection.IsDisposed ? connection : null;
         }
 
+        /// <summary>Connections given to the caller with -PassThru: the caller owns them, so a reconnect must not close them.</summary>
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<GenesysConnection, object> HandedOut =
+            new System.Runtime.CompilerServices.ConditionalWeakTable<GenesysConnection, object>();
+
         public static void Set(PSCmdlet cmdlet, GenesysConnection connection) =>
             cmdlet.SessionState.PSVariable.Set(GlobalName, connection);
+
+        public static void MarkHandedOut(GenesysConnection connection) => HandedOut.GetValue(connection, _ => new object());
+
+        public static bool IsHandedOut(GenesysConnection connection) => HandedOut.TryGetValue(connection, out _);
 
         public static void Clear(PSCmdlet cmdlet) => cmdlet.SessionState.PSVariable.Remove(GlobalName);
 

@@ -158,6 +158,53 @@ public class TransferLifecycleTests
     }
 
     [Fact]
+    public async Task Sending_a_message_is_not_repeated_after_an_ambiguous_500()
+    {
+        await using var session = await EmulatorSession.StartAsync();
+        var connection = await session.ConnectAsync();
+        FileTransfer transfer = await connection.Transfers.CreateAsync(session.Request(session.WritePdf()), CancellationToken.None);
+        await connection.Transfers.UploadAsync(transfer, null, null, CancellationToken.None);
+        await connection.Transfers.WaitForScanAsync(transfer, new ScanWaitOptions(), null, CancellationToken.None);
+        await session.AddFaultAsync(new { route = "messages", count = 1, action = "status", status = 500 });
+
+        var error = await Assert.ThrowsAsync<GenesysApiException>(() => connection.Transfers.DeliverAsync(transfer, null, CancellationToken.None));
+
+        Assert.Equal(500, (int)error.StatusCode);
+        Assert.Equal(1, session.Host.State.Requests.Count(r => r.Route == "messages"));
+        Assert.Equal(TransferStatus.Valid, transfer.Status);
+    }
+
+    [Fact]
+    public async Task Sending_a_message_is_repeated_after_a_503_the_server_did_not_act_on()
+    {
+        await using var session = await EmulatorSession.StartAsync();
+        var connection = await session.ConnectAsync();
+        FileTransfer transfer = await connection.Transfers.CreateAsync(session.Request(session.WritePdf()), CancellationToken.None);
+        await connection.Transfers.UploadAsync(transfer, null, null, CancellationToken.None);
+        await connection.Transfers.WaitForScanAsync(transfer, new ScanWaitOptions(), null, CancellationToken.None);
+        await session.AddFaultAsync(new { route = "messages", count = 1, action = "status", status = 503 });
+
+        await connection.Transfers.DeliverAsync(transfer, null, CancellationToken.None);
+
+        Assert.Equal(TransferStatus.Delivered, transfer.Status);
+        Assert.Equal(2, session.Host.State.Requests.Count(r => r.Route == "messages"));
+        Assert.Single(session.Host.State.Messages);
+    }
+
+    [Fact]
+    public async Task A_file_that_changed_size_after_validation_is_a_state_error_not_a_network_one()
+    {
+        await using var session = await EmulatorSession.StartAsync();
+        var connection = await session.ConnectAsync();
+        string path = session.WritePdf();
+        FileTransfer transfer = await connection.Transfers.CreateAsync(session.Request(path), CancellationToken.None);
+        File.AppendAllText(path, "appended later");
+
+        await Assert.ThrowsAsync<TransferStateException>(() => connection.Transfers.UploadAsync(transfer, null, null, CancellationToken.None));
+        Assert.DoesNotContain(session.Host.State.Requests, r => r.Route == "s3");
+    }
+
+    [Fact]
     public async Task A_token_revoked_mid_run_is_replaced_once_and_the_call_repeated()
     {
         await using var session = await EmulatorSession.StartAsync();
@@ -249,6 +296,9 @@ public class TransferLifecycleTests
 
         string audit = session.ReadAudit();
         var lines = AuditLines(session);
+
+        JsonElement created = lines.Single(l => l.GetProperty("operation").GetString() == "create");
+        Assert.Contains(EmulatorSession.Metadata.StorageBucketReference!, created.GetProperty("metadata").GetString());
 
         foreach (string step in new[] { "connect", "validate", "create", "upload", "scan-poll", "scan-result", "deliver" })
         {
