@@ -21,6 +21,10 @@
         'Update-GcFileTransfer'
         'Wait-GcFileTransferScan'
         'Send-GcFileTransferMessage'
+        'Sync-GcFileTransferDocument'
+        'Get-GcFileTransfer'
+        'Receive-GcWebhookEvent'
+        'Start-GcWebhookListener'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

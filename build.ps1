@@ -13,6 +13,8 @@ A small task graph; each task names the tasks it needs, and each runs at most on
   Test        UnitTest and PesterTest; ends with 'Tests: N passed, M failed'.
   Demo        Build, then runs tools/Demo.ps1 against the staged module and the emulator.
   Package     Build, then zips the staged module and makes a .nupkg through a local PSResourceGet repository.
+  Bench       Build, then runs tools/Bench.ps1: each performance target against its reference on a fresh emulator,
+              results in docs/benchmarks.md (about five minutes; not part of Test, asserts nothing).
 
 Exit code 1 when a task fails, a test fails, or a test runner could not run.
 .EXAMPLE
@@ -24,7 +26,7 @@ Several tasks need -Command: 'pwsh -File' passes 'Clean,Build' on as one string,
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'UnitTest', 'PesterTest', 'Demo', 'Package', 'Clean')]
+    [ValidateSet('Build', 'Test', 'UnitTest', 'PesterTest', 'Demo', 'Package', 'Bench', 'Clean')]
     [string[]] $Task = 'Build',
     [string] $Configuration = 'Release',
     [string] $OutputPath = "$PSScriptRoot/out"
@@ -93,6 +95,28 @@ function Get-ModuleVersion {
     (Import-PowerShellDataFile -LiteralPath $Paths.Manifest).ModuleVersion
 }
 
+function Copy-NativeSqlite {
+    # The transfer journal's native SQLite, one build per platform the module supports, from the package the cmdlet
+    # project restored: a publish without a runtime identifier carries none, and the engine loads the one for the
+    # running platform from runtimes/<rid>/native/ in the module folder (SqliteNativeLibrary.cs).
+    param([Parameter(Mandatory)] [string] $Destination)
+    $runtimeIds = 'win-x64', 'win-x86', 'win-arm64', 'linux-x64', 'linux-arm64', 'linux-arm', 'linux-musl-x64', 'linux-musl-arm64', 'osx-x64', 'osx-arm64'
+    $assets = Get-Content -LiteralPath (Join-Path $Paths.CmdletProject 'obj/project.assets.json') -Raw | ConvertFrom-Json
+    $library = $assets.libraries.PSObject.Properties | Where-Object Name -Like 'SQLitePCLRaw.lib.e_sqlite3/*' | Select-Object -First 1
+    if (-not $library) { throw 'The cmdlet project restored no SQLitePCLRaw.lib.e_sqlite3; the journal would have no native SQLite.' }
+    $package = $assets.packageFolders.PSObject.Properties.Name |
+        ForEach-Object { Join-Path $_ $library.Value.path } | Where-Object { Test-Path -LiteralPath $_ } | Select-Object -First 1
+    if (-not $package) { throw "$($library.Name) is not in any NuGet package folder; restore the cmdlet project first." }
+    foreach ($runtimeId in $runtimeIds) {
+        $native = Join-Path $package "runtimes/$runtimeId/native"
+        if (-not (Test-Path -LiteralPath $native)) { throw "$($library.Name) has no native SQLite for $runtimeId ($native)." }
+        $target = Join-Path $Destination "runtimes/$runtimeId/native"
+        $null = New-Item -ItemType Directory -Path $target -Force
+        Copy-Item -Path (Join-Path $native '*') -Destination $target
+    }
+    Write-Host "Native SQLite ($($library.Name)): $($runtimeIds -join ', ')"
+}
+
 function Assert-SourceManifest {
     if (-not (Test-Path -LiteralPath $Paths.Manifest -PathType Leaf)) {
         throw "The source manifest '$($Paths.Manifest)' is missing; the module cannot be staged without it."
@@ -159,6 +183,7 @@ Add-Task -Name Build -Action {
     if (Test-Path -LiteralPath $Paths.FormatFile) {
         Copy-Item -LiteralPath $Paths.FormatFile -Destination $Paths.Module -Force
     }
+    Copy-NativeSqlite -Destination $Paths.Module
 
     $helpOut = Join-Path $Paths.Module 'en-US'
     $null = New-Item -ItemType Directory -Path $helpOut -Force
@@ -243,6 +268,17 @@ Add-Task -Name Demo -DependsOn Build -Action {
         throw "There is no demo yet: '$demo' does not exist."
     }
     Invoke-FreshPowerShell -Arguments @('-File', $demo, '-ModulePath', $Paths.StagedManifest, '-EmulatorPath', $Paths.EmulatorDll) | Out-Null
+}
+
+Add-Task -Name Bench -DependsOn Build -Action {
+    # Measurements want a quiet machine; a failed measurement fails the task, a missed target does not.
+    $exitCode = Invoke-FreshPowerShell -Arguments @(
+        '-File', (Join-Path $Paths.Tools 'Bench.ps1'),
+        '-ModulePath', $Paths.StagedManifest,
+        '-EmulatorPath', $Paths.EmulatorDll,
+        '-ReportPath', (Join-Path $PSScriptRoot 'docs/benchmarks.md')
+    ) -AllowFailure
+    if ($exitCode -ne 0) { throw "tools/Bench.ps1 failed with exit code $exitCode." }
 }
 
 Add-Task -Name Package -DependsOn Build -Action {

@@ -8,7 +8,8 @@ BeforeAll {
     $emulator = Start-TestEmulator
     Invoke-EmulatorControl -Emulator $emulator -Method Patch -Path 'emulator/settings' -Body @{ validationDelayMs = 50 }
     $auditFolder = Join-Path $TestDrive 'audit'
-    Connect-GcCloud -BaseUri $emulator.BaseUri -ClientId $emulator.ClientId -ClientSecret $emulator.ClientSecret -AuditLogPath $auditFolder
+    # No journal: these tests send the same bytes again on purpose, which a journal would resume instead (Journal.Tests.ps1).
+    Connect-GcCloud -BaseUri $emulator.BaseUri -ClientId $emulator.ClientId -ClientSecret $emulator.ClientSecret -AuditLogPath $auditFolder -NoJournal
 
     $target = @{ ConversationId = $emulator.ConversationId; CommunicationId = $emulator.CommunicationId }
     $metadata = @{ StorageBucketReference = '3f2504e0-4f89-41d3-9a0c-0305e82c3301'; RetentionDays = 30; EncryptionStandard = 'AES-256' }
@@ -319,7 +320,7 @@ Describe 'Connecting' {
         $wrong = ConvertTo-SecureString 'wrong-secret-000000' -AsPlainText -Force
         $error.Clear()
 
-        { Connect-GcCloud -BaseUri $emulator.BaseUri -ClientId $emulator.ClientId -ClientSecret $wrong -NoAuditLog } |
+        { Connect-GcCloud -BaseUri $emulator.BaseUri -ClientId $emulator.ClientId -ClientSecret $wrong -NoAuditLog -NoJournal } |
             Should -Throw -ErrorId 'AuthenticationFailed,GenesysFileTransfer.Commands.ConnectGcCloudCommand'
         ($error | Out-String) | Should -Not -Match 'wrong-secret-000000'
         (Get-GcConnection).ClientId | Should -Be $emulator.ClientId
@@ -335,7 +336,7 @@ Describe 'Connecting' {
                 $env:GENESYS_REGION = $uri
                 try {
                     Import-Module $module
-                    Connect-GcCloud -NoAuditLog -PassThru
+                    Connect-GcCloud -NoAuditLog -NoJournal -PassThru
                 }
                 finally {
                     Remove-Item Env:GENESYS_CLIENT_ID, Env:GENESYS_CLIENT_SECRET, Env:GENESYS_REGION

@@ -16,6 +16,10 @@ namespace GenesysFileTransfer.Engine.Connection
         /// <summary>Folder of the daily audit files; null means the per-user default.</summary>
         public string? AuditLogDirectory { get; set; }
         public bool DisableAuditLog { get; set; }
+        /// <summary>The transfer journal file; null means the per-user default (<see cref="Journal.Sqlite.SqliteTransferJournal.DefaultPath"/>).</summary>
+        public string? JournalPath { get; set; }
+        /// <summary>Keeps transfers in memory only: nothing survives the connection, and nothing is resumed.</summary>
+        public bool DisableJournal { get; set; }
         public RetryOptions Retry { get; set; } = new RetryOptions();
         /// <summary>How long before expiry a cached token is replaced.</summary>
         public TimeSpan TokenRefreshSkew { get; set; } = TimeSpan.FromSeconds(60);

@@ -4,13 +4,15 @@ using System.Threading;
 using System.Threading.Tasks;
 using GenesysFileTransfer.Engine.Audit;
 using GenesysFileTransfer.Engine.Http;
+using GenesysFileTransfer.Engine.Journal;
+using GenesysFileTransfer.Engine.Journal.Sqlite;
 using GenesysFileTransfer.Engine.Transfers;
 
 namespace GenesysFileTransfer.Engine.Connection
 {
     /// <summary>
-    /// One authenticated session with a Genesys Cloud organization: its token cache, retry policy, audit log and
-    /// transfers. Hosts keep it per session (a PowerShell runspace, a runbook job), never in static state, so two
+    /// One authenticated session with a Genesys Cloud organization: its token cache, retry policy, audit log,
+    /// transfer journal and transfers. Hosts keep it per session (a PowerShell runspace, a runbook job), never in static state, so two
     /// sessions in one process never share a token.
     /// </summary>
     public sealed class GenesysConnection : IDisposable
@@ -18,11 +20,12 @@ namespace GenesysFileTransfer.Engine.Connection
         private readonly OAuthTokenProvider _tokens;
         private int _disposed;
 
-        private GenesysConnection(ConnectionOptions options, AuditLog audit)
+        private GenesysConnection(ConnectionOptions options, AuditLog audit, ITransferJournal? journal)
         {
             Environment = options.Environment;
             ClientId = options.Credentials.ClientId;
             Audit = audit;
+            Journal = journal;
             ConnectionId = Guid.NewGuid();
             TimeProvider time = options.TimeProvider;
 
@@ -32,7 +35,7 @@ namespace GenesysFileTransfer.Engine.Connection
             _tokens = new OAuthTokenProvider(options.Environment, options.Credentials, api, apiSender, audit, time, options.TokenRefreshSkew);
             audit.AddSecretSource(() => _tokens.CurrentToken);
             var client = new GenesysApiClient(options.Environment, _tokens, api, apiSender, audit);
-            Transfers = new FileTransferService(client, new PresignedUploader(HttpClients.CreateUploadClient(), uploadSender, audit), audit, time, options.AssumedUploadUrlLifetime);
+            Transfers = new FileTransferService(client, new PresignedUploader(HttpClients.CreateUploadClient(), uploadSender, audit), audit, time, options.AssumedUploadUrlLifetime, journal);
             ConnectedAt = time.GetUtcNow();
         }
 
@@ -43,6 +46,9 @@ namespace GenesysFileTransfer.Engine.Connection
         public DateTimeOffset? TokenExpiresAt => _tokens.ExpiresAt;
         public AuditLog Audit { get; }
         public string? AuditLogDirectory => Audit.Directory;
+        /// <summary>Where transfers are recorded so a later session can find and resume them; null with journaling turned off.</summary>
+        public ITransferJournal? Journal { get; }
+        public string? JournalPath => Journal?.Location;
         public FileTransferService Transfers { get; }
         public bool IsDisposed => _disposed != 0;
 
@@ -60,7 +66,22 @@ namespace GenesysFileTransfer.Engine.Connection
             AuditLog audit = options.DisableAuditLog
                 ? AuditLog.Disabled()
                 : AuditLog.Open(options.AuditLogDirectory ?? AuditLog.DefaultDirectory);
-            var connection = new GenesysConnection(options, audit);
+            ITransferJournal? journal = null;
+            if (!options.DisableJournal)
+            {
+                try
+                {
+                    // Before signing in: a journal that cannot be opened is a local mistake, found without a network call.
+                    journal = SqliteTransferJournal.Open(options.JournalPath ?? SqliteTransferJournal.DefaultPath);
+                }
+                catch
+                {
+                    audit.Dispose();
+                    throw;
+                }
+            }
+
+            var connection = new GenesysConnection(options, audit, journal);
             var watch = System.Diagnostics.Stopwatch.StartNew();
             try
             {
@@ -98,6 +119,7 @@ namespace GenesysFileTransfer.Engine.Connection
 
             Audit.Write(new AuditRecord(AuditOperations.Disconnect, AuditOutcomes.Success) { Target = Environment.ApiBaseUri.ToString() });
             _tokens.Dispose();
+            Journal?.Dispose();
             Audit.Dispose();
         }
 

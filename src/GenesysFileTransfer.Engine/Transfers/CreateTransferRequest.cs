@@ -21,6 +21,12 @@ namespace GenesysFileTransfer.Engine.Transfers
         public bool RequireMetadata { get; set; } = true;
         public string? CorrelationId { get; set; }
 
+        /// <summary>
+        /// Opens a new transfer even when the journal already has one for the same bytes, conversation and
+        /// communication (which would otherwise be resumed).
+        /// </summary>
+        public bool StartNew { get; set; }
+
         private static string RequireId(string value, string name)
         {
             if (string.IsNullOrWhiteSpace(value))

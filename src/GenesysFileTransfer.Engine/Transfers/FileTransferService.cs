@@ -8,13 +8,15 @@ using System.Threading;
 using System.Threading.Tasks;
 using GenesysFileTransfer.Engine.Audit;
 using GenesysFileTransfer.Engine.Http;
+using GenesysFileTransfer.Engine.Journal;
 using GenesysFileTransfer.Engine.Validation;
 
 namespace GenesysFileTransfer.Engine.Transfers
 {
     /// <summary>
     /// The lifecycle of transfer sessions on one connection: validate, create (media upload), upload, renew, wait
-    /// for Genesys' validation, deliver. Each step is audited with its latency.
+    /// for Genesys' validation, deliver. Each step is audited with its latency, and, when the connection has a
+    /// journal, recorded there with its history, so a later session can find the transfer and resume it.
     /// </summary>
     public sealed class FileTransferService
     {
@@ -27,21 +29,77 @@ namespace GenesysFileTransfer.Engine.Transfers
         private readonly AuditLog _audit;
         private readonly TimeProvider _time;
         private readonly TimeSpan _assumedUrlLifetime;
+        private readonly ITransferJournal? _journal;
         private readonly ConcurrentDictionary<Guid, FileTransfer> _transfers = new ConcurrentDictionary<Guid, FileTransfer>();
+        private readonly ConcurrentDictionary<string, SemaphoreSlim> _keyGates = new ConcurrentDictionary<string, SemaphoreSlim>(StringComparer.Ordinal);
 
-        internal FileTransferService(GenesysApiClient api, PresignedUploader uploader, AuditLog audit, TimeProvider time, TimeSpan assumedUrlLifetime)
+        internal FileTransferService(GenesysApiClient api, PresignedUploader uploader, AuditLog audit, TimeProvider time, TimeSpan assumedUrlLifetime, ITransferJournal? journal = null)
         {
             _api = api;
             _uploader = uploader;
             _audit = audit;
             _time = time;
             _assumedUrlLifetime = assumedUrlLifetime;
+            _journal = journal;
         }
+
+        /// <summary>Where transfers are recorded; null when the connection keeps them in memory only.</summary>
+        public ITransferJournal? Journal => _journal;
 
         /// <summary>Transfers created on this connection, newest last.</summary>
         public IReadOnlyList<FileTransfer> Transfers => _transfers.Values.OrderBy(t => t.CreatedAt).ToArray();
 
-        public bool TryGet(Guid transferId, out FileTransfer transfer) => _transfers.TryGetValue(transferId, out transfer!);
+        /// <summary>A transfer of this connection, or one of an earlier session recorded in its journal.</summary>
+        public bool TryGet(Guid transferId, out FileTransfer transfer)
+        {
+            if (_transfers.TryGetValue(transferId, out transfer!))
+            {
+                return true;
+            }
+
+            JournalTransfer? record = _journal?.GetTransfer(transferId);
+            if (record is null)
+            {
+                return false;
+            }
+
+            transfer = Adopt(record);
+            return true;
+        }
+
+        /// <summary>
+        /// Transfers matching <paramref name="query"/>, newest first: from the journal (earlier sessions included) when
+        /// the connection has one, otherwise those created on this connection. A transfer this connection holds is
+        /// returned as that same object.
+        /// </summary>
+        public IReadOnlyList<FileTransfer> Query(TransferQuery query)
+        {
+            if (query is null)
+            {
+                throw new ArgumentNullException(nameof(query));
+            }
+
+            if (_journal is null)
+            {
+                IEnumerable<FileTransfer> matching = _transfers.Values.Where(t => Matches(t, query)).OrderByDescending(t => t.CreatedAt);
+                return (query.Limit is int limit ? matching.Take(Math.Max(0, limit)) : matching).ToArray();
+            }
+
+            return _journal.QueryTransfers(query).Select(Adopt).ToArray();
+        }
+
+        /// <summary>Transfers recorded in <paramref name="journal"/> matching <paramref name="query"/>, newest first, without a connection.</summary>
+        public static IReadOnlyList<FileTransfer> Query(ITransferJournal journal, TransferQuery query)
+        {
+            if (journal is null)
+            {
+                throw new ArgumentNullException(nameof(journal));
+            }
+
+            return journal.QueryTransfers(query ?? throw new ArgumentNullException(nameof(query)))
+                .Select(record => FileTransfer.FromJournal(record, journal.GetHistory(record.TransferId), journal.Location))
+                .ToArray();
+        }
 
         /// <summary>Checks a file against the policy without sending anything; audited as a validate step.</summary>
         public FileValidationReport Validate(FileCandidate file, FileUploadPolicy policy, bool requireMetadata, string? correlationId, CancellationToken cancellationToken)
@@ -64,6 +122,12 @@ namespace GenesysFileTransfer.Engine.Transfers
         /// Validates the file (throwing <see cref="FileValidationException"/> with every failing field) and opens a
         /// transfer session backed by a Genesys message-media upload.
         /// </summary>
+        /// <remarks>
+        /// With a journal, the same bytes to the same conversation and communication are one transfer: when the
+        /// journal already has one (from this or an earlier session), it is resumed instead, as it stands. One that
+        /// still has to upload gets a fresh upload URL; a delivered one is returned as it is and nothing is sent.
+        /// <see cref="CreateTransferRequest.StartNew"/> opens a new transfer regardless.
+        /// </remarks>
         public async Task<FileTransfer> CreateAsync(CreateTransferRequest request, CancellationToken cancellationToken)
         {
             FileValidationReport report = Validate(request.File, request.Policy, request.RequireMetadata, request.CorrelationId, cancellationToken);
@@ -73,6 +137,30 @@ namespace GenesysFileTransfer.Engine.Transfers
             }
 
             FileFacts facts = FileFacts.Compute(request.File.Path, cancellationToken);
+            if (_journal is null)
+            {
+                return await OpenNewAsync(request, facts, report, cancellationToken).ConfigureAwait(false);
+            }
+
+            // One lookup-or-create at a time per key, so two copies of a file in one batch become one transfer.
+            string key = FileTransfer.KeyFor(facts.Sha256, request.ConversationId, request.CommunicationId);
+            SemaphoreSlim keyGate = _keyGates.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
+            await keyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                JournalTransfer? existing = request.StartNew ? null : _journal.FindByIdempotencyKey(key);
+                return existing is null
+                    ? await OpenNewAsync(request, facts, report, cancellationToken).ConfigureAwait(false)
+                    : await ResumeAsync(Adopt(existing), request.CorrelationId, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                keyGate.Release();
+            }
+        }
+
+        private async Task<FileTransfer> OpenNewAsync(CreateTransferRequest request, FileFacts facts, FileValidationReport report, CancellationToken cancellationToken)
+        {
             var transfer = new FileTransfer(
                 Guid.NewGuid(),
                 request.ConversationId,
@@ -87,11 +175,58 @@ namespace GenesysFileTransfer.Engine.Transfers
             return transfer;
         }
 
+        private async Task<FileTransfer> ResumeAsync(FileTransfer transfer, string? correlationId, CancellationToken cancellationToken)
+        {
+            await transfer.WorkGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                switch (transfer.Status)
+                {
+                    case TransferStatus.Delivered:
+                        // A crash between the delivery and its outbox entry must not leave the document unarchived.
+                        EnqueueForArchive(transfer);
+                        break;
+                    case TransferStatus.Created:
+                    case TransferStatus.Failed:
+                        if (transfer.Upload is null || transfer.Status == TransferStatus.Failed)
+                        {
+                            await RenewAsync(transfer, "resuming transfer " + transfer.TransferId + " from the journal", correlationId, cancellationToken).ConfigureAwait(false);
+                        }
+
+                        break;
+                }
+
+                return transfer;
+            }
+            finally
+            {
+                transfer.WorkGate.Release();
+            }
+        }
+
+        /// <summary>The one object this connection uses for a transfer recorded in the journal.</summary>
+        private FileTransfer Adopt(JournalTransfer record) =>
+            _transfers.GetOrAdd(record.TransferId, _ => FileTransfer.FromJournal(record, _journal!.GetHistory(record.TransferId), _journal.Location));
+
+        private static bool Matches(FileTransfer transfer, TransferQuery query) =>
+            (query.TransferId is null || transfer.TransferId == query.TransferId) &&
+            (string.IsNullOrEmpty(query.Status) || string.Equals(transfer.Status.ToString(), query.Status, StringComparison.Ordinal)) &&
+            (string.IsNullOrEmpty(query.File) || string.Equals(transfer.Path, query.File, FileNameComparison) || string.Equals(transfer.FileName, query.File, FileNameComparison)) &&
+            (string.IsNullOrEmpty(query.Sha256) || string.Equals(transfer.Sha256, query.Sha256, StringComparison.OrdinalIgnoreCase)) &&
+            (string.IsNullOrEmpty(query.ConversationId) || string.Equals(transfer.ConversationId, query.ConversationId, StringComparison.Ordinal)) &&
+            (query.Since is null || transfer.CreatedAt >= query.Since);
+
+        private static StringComparison FileNameComparison =>
+            System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Linux) ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+
         /// <summary>
         /// Streams the bytes to the presigned URL. Renews first when the URL is about to expire, and renews and
         /// retries when the storage host says it has expired. A transfer already uploaded is left as it is.
         /// </summary>
-        public async Task<FileTransfer> UploadAsync(FileTransfer transfer, IProgress<long>? progress, string? correlationId, CancellationToken cancellationToken)
+        public Task<FileTransfer> UploadAsync(FileTransfer transfer, IProgress<long>? progress, string? correlationId, CancellationToken cancellationToken) =>
+            Exclusively(transfer, () => UploadExclusiveAsync(transfer, progress, correlationId, cancellationToken), cancellationToken);
+
+        private async Task<FileTransfer> UploadExclusiveAsync(FileTransfer transfer, IProgress<long>? progress, string? correlationId, CancellationToken cancellationToken)
         {
             if (transfer.Status == TransferStatus.Uploaded || transfer.Status == TransferStatus.Valid || transfer.Status == TransferStatus.Delivered)
             {
@@ -110,7 +245,12 @@ namespace GenesysFileTransfer.Engine.Transfers
 
             for (int renewals = 0; ; renewals++)
             {
-                if (transfer.ExpiresAt is DateTimeOffset expires && expires - _time.GetUtcNow() < MinimumUploadWindow)
+                if (transfer.Upload is null)
+                {
+                    // Upload URLs are not kept in the journal: their signature is a credential.
+                    await RenewAsync(transfer, "the upload URL of an earlier session is not kept", correlationId, cancellationToken).ConfigureAwait(false);
+                }
+                else if (transfer.ExpiresAt is DateTimeOffset expires && expires - _time.GetUtcNow() < MinimumUploadWindow)
                 {
                     await RenewAsync(transfer, "the upload URL expires at " + expires.ToString("u"), correlationId, cancellationToken).ConfigureAwait(false);
                 }
@@ -119,7 +259,7 @@ namespace GenesysFileTransfer.Engine.Transfers
                 {
                     var watch = Stopwatch.StartNew();
                     await _uploader.UploadAsync(transfer, progress, correlationId, cancellationToken).ConfigureAwait(false);
-                    transfer.MarkUploaded(_time.GetUtcNow());
+                    Record(transfer, transfer.MarkUploaded(_time.GetUtcNow()));
                     _audit.Write(new AuditRecord(AuditOperations.UploadAttempt, AuditOutcomes.Success)
                     {
                         TransferId = transfer.TransferId,
@@ -139,9 +279,19 @@ namespace GenesysFileTransfer.Engine.Transfers
                 {
                     await RenewAsync(transfer, "the storage host reported the upload URL expired", correlationId, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+                catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested) && !(ex is TransferJournalException))
                 {
-                    transfer.MarkFailed(ex.Message, _time.GetUtcNow());
+                    TransferHistoryEntry failed = transfer.MarkFailed(ex.Message, _time.GetUtcNow());
+                    try
+                    {
+                        Record(transfer, failed);
+                    }
+                    catch (TransferJournalException)
+                    {
+                        // The upload's own failure is what the caller needs to hear about; the journal keeps the
+                        // previous state, from which a later session renews and uploads again anyway.
+                    }
+
                     throw;
                 }
             }
@@ -151,7 +301,10 @@ namespace GenesysFileTransfer.Engine.Transfers
         /// Renews the upload URL when less than <paramref name="threshold"/> remains (or always with
         /// <paramref name="force"/>). Returns true when a new media upload was opened.
         /// </summary>
-        public async Task<bool> RenewIfNeededAsync(FileTransfer transfer, TimeSpan threshold, bool force, string? correlationId, CancellationToken cancellationToken)
+        public Task<bool> RenewIfNeededAsync(FileTransfer transfer, TimeSpan threshold, bool force, string? correlationId, CancellationToken cancellationToken) =>
+            Exclusively(transfer, () => RenewIfNeededExclusiveAsync(transfer, threshold, force, correlationId, cancellationToken), cancellationToken);
+
+        private async Task<bool> RenewIfNeededExclusiveAsync(FileTransfer transfer, TimeSpan threshold, bool force, string? correlationId, CancellationToken cancellationToken)
         {
             if (transfer.Status != TransferStatus.Created && transfer.Status != TransferStatus.Failed)
             {
@@ -173,7 +326,10 @@ namespace GenesysFileTransfer.Engine.Transfers
         /// Polls Genesys until the media is valid or invalid. An invalid result is returned, not thrown: the
         /// caller decides how to report it.
         /// </summary>
-        public async Task<FileTransfer> WaitForScanAsync(FileTransfer transfer, ScanWaitOptions options, string? correlationId, CancellationToken cancellationToken)
+        public Task<FileTransfer> WaitForScanAsync(FileTransfer transfer, ScanWaitOptions options, string? correlationId, CancellationToken cancellationToken) =>
+            Exclusively(transfer, () => WaitForScanExclusiveAsync(transfer, options, correlationId, cancellationToken), cancellationToken);
+
+        private async Task<FileTransfer> WaitForScanExclusiveAsync(FileTransfer transfer, ScanWaitOptions options, string? correlationId, CancellationToken cancellationToken)
         {
             if (transfer.Status == TransferStatus.Valid || transfer.Status == TransferStatus.Invalid || transfer.Status == TransferStatus.Delivered)
             {
@@ -227,7 +383,7 @@ namespace GenesysFileTransfer.Engine.Transfers
                 }
 
                 bool valid = status == "valid";
-                transfer.MarkScanned(valid, media.MediaType, valid ? null : "Genesys marked the media invalid: its type is not allowed by the organization's supported-content profile, the bytes do not match the declared type, or the content was blocked.", _time.GetUtcNow());
+                TransferHistoryEntry scanned = transfer.MarkScanned(valid, media.MediaType, valid ? null : "Genesys marked the media invalid: its type is not allowed by the organization's supported-content profile, the bytes do not match the declared type, or the content was blocked.", _time.GetUtcNow());
                 _audit.Write(new AuditRecord(AuditOperations.ScanResult, valid ? AuditOutcomes.Success : AuditOutcomes.Refused)
                 {
                     TransferId = transfer.TransferId,
@@ -239,12 +395,16 @@ namespace GenesysFileTransfer.Engine.Transfers
                     Status = status,
                     FileName = transfer.FileName,
                 });
+                Record(transfer, scanned);
                 return transfer;
             }
         }
 
         /// <summary>Sends the validated media into the conversation. A delivered transfer is not sent twice.</summary>
-        public async Task<FileTransfer> DeliverAsync(FileTransfer transfer, string? correlationId, CancellationToken cancellationToken)
+        public Task<FileTransfer> DeliverAsync(FileTransfer transfer, string? correlationId, CancellationToken cancellationToken) =>
+            Exclusively(transfer, () => DeliverExclusiveAsync(transfer, correlationId, cancellationToken), cancellationToken);
+
+        private async Task<FileTransfer> DeliverExclusiveAsync(FileTransfer transfer, string? correlationId, CancellationToken cancellationToken)
         {
             if (transfer.Status == TransferStatus.Delivered)
             {
@@ -262,7 +422,7 @@ namespace GenesysFileTransfer.Engine.Transfers
                 new AdditionalMessage { MediaIds = { transfer.MediaId! } },
                 NonIdempotent(Context(AuditOperations.Deliver, transfer, correlationId)),
                 cancellationToken).ConfigureAwait(false);
-            transfer.MarkDelivered(message.Id, _time.GetUtcNow());
+            TransferHistoryEntry delivered = transfer.MarkDelivered(message.Id, _time.GetUtcNow());
             _audit.Write(new AuditRecord(AuditOperations.Deliver, AuditOutcomes.Success)
             {
                 TransferId = transfer.TransferId,
@@ -275,6 +435,8 @@ namespace GenesysFileTransfer.Engine.Transfers
                 Status = transfer.Status.ToString(),
                 Detail = message.Id is null ? null : "message " + message.Id,
             });
+            Record(transfer, delivered);
+            EnqueueForArchive(transfer);
             return transfer;
         }
 
@@ -358,7 +520,7 @@ namespace GenesysFileTransfer.Engine.Transfers
                 new Dictionary<string, string>(data.UploadHeaders ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase),
                 known ? expires : now + _assumedUrlLifetime,
                 known);
-            transfer.AttachMedia(data.Id!, upload, now, historyEvent);
+            TransferHistoryEntry attached = transfer.AttachMedia(data.Id!, upload, now, historyEvent);
             _audit.Write(new AuditRecord(operation, AuditOutcomes.Success)
             {
                 TransferId = transfer.TransferId,
@@ -374,6 +536,60 @@ namespace GenesysFileTransfer.Engine.Transfers
                 Detail = (detail is null ? string.Empty : detail + "; ") + "upload URL expires " + upload.ExpiresAt.ToString("u") + (known ? string.Empty : " (assumed)"),
                 Metadata = operation == AuditOperations.Create ? System.Text.Json.JsonSerializer.Serialize(transfer.Metadata, Json.Options) : null,
             });
+            Record(transfer, attached);
+        }
+
+        /// <summary>Writes the transfer's new state, then the event that led to it, to the journal (when there is one).</summary>
+        private void Record(FileTransfer transfer, TransferHistoryEntry entry)
+        {
+            if (_journal is null)
+            {
+                return;
+            }
+
+            _journal.UpsertTransfer(transfer.ToJournal(_time.GetUtcNow()));
+            _journal.AppendHistory(transfer.TransferId, entry);
+        }
+
+        /// <summary>Hands a delivered file to document-management sync; its key makes a second call a no-op.</summary>
+        private void EnqueueForArchive(FileTransfer transfer)
+        {
+            if (_journal is null)
+            {
+                return;
+            }
+
+            DateTimeOffset now = _time.GetUtcNow();
+            _journal.Enqueue(new OutboxItem
+            {
+                DocumentKey = "transfer/" + transfer.TransferId.ToString("D"),
+                Kind = "transfer",
+                TransferId = transfer.TransferId,
+                ConversationId = transfer.ConversationId,
+                MessageId = transfer.MessageId,
+                Source = transfer.Path,
+                FileName = transfer.FileName,
+                ContentType = transfer.ContentType,
+                Sha256 = transfer.Sha256,
+                Length = transfer.Length,
+                MetadataJson = System.Text.Json.JsonSerializer.Serialize(transfer.Metadata, Json.Options),
+                State = OutboxState.Pending,
+                EnqueuedAt = now,
+                NextAttemptAt = now,
+            });
+        }
+
+        private static async Task<T> Exclusively<T>(FileTransfer transfer, Func<Task<T>> step, CancellationToken cancellationToken)
+        {
+            await transfer.WorkGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await step().ConfigureAwait(false);
+            }
+            finally
+            {
+                transfer.WorkGate.Release();
+            }
         }
 
         private static string MediaPath(FileTransfer transfer) =>

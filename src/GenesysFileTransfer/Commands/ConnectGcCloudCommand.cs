@@ -5,6 +5,7 @@ using GenesysFileTransfer.Commands.Completion;
 using GenesysFileTransfer.Commands.Infrastructure;
 using GenesysFileTransfer.Engine.Connection;
 using GenesysFileTransfer.Engine.Http;
+using GenesysFileTransfer.Engine.Journal;
 
 namespace GenesysFileTransfer.Commands
 {
@@ -41,6 +42,15 @@ namespace GenesysFileTransfer.Commands
         [Parameter]
         public SwitchParameter NoAuditLog { get; set; }
 
+        /// <summary>The transfer journal file; the per-user default without it.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? JournalPath { get; set; }
+
+        /// <summary>Keep transfers in memory only: nothing is recorded, and nothing from earlier sessions is resumed.</summary>
+        [Parameter]
+        public SwitchParameter NoJournal { get; set; }
+
         [Parameter]
         [ValidateRange(0, 20)]
         public int MaxRetries { get; set; } = new RetryOptions().MaxRetries;
@@ -50,12 +60,19 @@ namespace GenesysFileTransfer.Commands
 
         protected override void ProcessRecord()
         {
+            if (NoJournal && JournalPath != null)
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("Pass -JournalPath or -NoJournal, not both."), ErrorIds.ConnectionFailed, ErrorCategory.InvalidArgument, JournalPath));
+            }
+
             GenesysEnvironment environment = ResolveEnvironment();
             ClientCredentials credentials = ResolveCredentials();
             var options = new ConnectionOptions(environment, credentials)
             {
                 AuditLogDirectory = string.IsNullOrEmpty(AuditLogPath) ? null : GetUnresolvedProviderPathFromPSPath(AuditLogPath),
                 DisableAuditLog = NoAuditLog.IsPresent,
+                JournalPath = JournalPath is null ? null : GetUnresolvedProviderPathFromPSPath(JournalPath),
+                DisableJournal = NoJournal.IsPresent,
                 Retry = new RetryOptions { MaxRetries = MaxRetries },
             };
 
@@ -64,6 +81,11 @@ namespace GenesysFileTransfer.Commands
             try
             {
                 connection = Run((queue, stop) => GenesysConnection.ConnectAsync(options, CorrelationId, stop));
+            }
+            catch (TransferJournalException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.JournalUnavailable, ErrorCategory.OpenError, ex.Location));
+                return;
             }
             catch (Exception ex) when (!(ex is PipelineStoppedException) && !(ex is OperationCanceledException))
             {
@@ -80,7 +102,7 @@ namespace GenesysFileTransfer.Commands
                 previous.Dispose();
             }
 
-            WriteVerbose($"Connected; token valid until {connection.TokenExpiresAt:u}. Audit log: {connection.Audit.CurrentFile ?? "off"}.");
+            WriteVerbose($"Connected; token valid until {connection.TokenExpiresAt:u}. Audit log: {connection.Audit.CurrentFile ?? "off"}. Transfer journal: {connection.JournalPath ?? "off"}.");
             if (PassThru)
             {
                 SessionConnection.MarkHandedOut(connection);

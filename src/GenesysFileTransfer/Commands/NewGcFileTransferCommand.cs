@@ -6,7 +6,10 @@ using GenesysFileTransfer.Engine.Validation;
 
 namespace GenesysFileTransfer.Commands
 {
-    /// <summary>Validates a file and opens its transfer session (a Genesys media upload with a presigned URL).</summary>
+    /// <summary>
+    /// Validates a file and opens its transfer session (a Genesys media upload with a presigned URL), or resumes the
+    /// journal's transfer of the same bytes to the same conversation.
+    /// </summary>
     [Cmdlet(VerbsCommon.New, "GcFileTransfer", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(FileTransfer))]
     public sealed class NewGcFileTransferCommand : FileInputCmdlet
@@ -24,6 +27,10 @@ namespace GenesysFileTransfer.Commands
         [ValidateNotNull]
         public GenesysConnection? Connection { get; set; }
 
+        /// <summary>Open a new transfer even when the journal has one for the same file and target.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
         protected override void ProcessRecord()
         {
             GenesysConnection connection = RequireConnection(Connection);
@@ -38,7 +45,7 @@ namespace GenesysFileTransfer.Commands
                 CreateTransferRequest request;
                 try
                 {
-                    request = new CreateTransferRequest(new FileCandidate(path, ContentType, metadata), ConversationId, CommunicationId, EffectivePolicy) { CorrelationId = CorrelationId };
+                    request = new CreateTransferRequest(new FileCandidate(path, ContentType, metadata), ConversationId, CommunicationId, EffectivePolicy) { CorrelationId = CorrelationId, StartNew = Force };
                 }
                 catch (System.ArgumentException ex)
                 {
@@ -47,7 +54,14 @@ namespace GenesysFileTransfer.Commands
                 }
 
                 RunWork(
-                    async (queue, stop) => queue.Output(await connection.Transfers.CreateAsync(request, stop).ConfigureAwait(false)),
+                    async (queue, stop) =>
+                    {
+                        FileTransfer transfer = await connection.Transfers.CreateAsync(request, stop).ConfigureAwait(false);
+                        if (TransferReports.ReportExisting(queue, transfer))
+                        {
+                            queue.Output(transfer);
+                        }
+                    },
                     ex => ErrorRecords.From(ex, path));
             }
         }

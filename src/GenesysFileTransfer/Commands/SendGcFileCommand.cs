@@ -56,6 +56,11 @@ namespace GenesysFileTransfer.Commands
         [ValidateNotNull]
         public GenesysConnection? Connection { get; set; }
 
+        /// <summary>Open a new transfer for each path even when the journal has one for the same file and target.</summary>
+        [Parameter(ParameterSetName = PathSet)]
+        [Parameter(ParameterSetName = LiteralPathSet)]
+        public SwitchParameter Force { get; set; }
+
         protected override void BeginProcessing()
         {
             MaxConcurrency = ThrottleLimit;
@@ -79,7 +84,7 @@ namespace GenesysFileTransfer.Commands
                     CreateTransferRequest request;
                     try
                     {
-                        request = new CreateTransferRequest(new FileCandidate(path, ContentType, metadata), ConversationId, CommunicationId, EffectivePolicy) { CorrelationId = CorrelationId };
+                        request = new CreateTransferRequest(new FileCandidate(path, ContentType, metadata), ConversationId, CommunicationId, EffectivePolicy) { CorrelationId = CorrelationId, StartNew = Force };
                     }
                     catch (ArgumentException ex)
                     {
@@ -115,6 +120,17 @@ namespace GenesysFileTransfer.Commands
                     {
                         bar.Stage("validating and creating the transfer");
                         current = await open(stop).ConfigureAwait(false);
+                        if (IsFileInput && !TransferReports.ReportExisting(queue, current))
+                        {
+                            return;
+                        }
+
+                        if (current.Status == TransferStatus.Delivered)
+                        {
+                            queue.Output(current);
+                            return;
+                        }
+
                         queue.Verbose($"{current.FileName}: transfer {current.TransferId}, media {current.MediaId}, upload URL {current.UploadUrl} valid until {current.ExpiresAt:u}.");
                         bar.Length = current.Length;
                         await connection.Transfers.UploadAsync(current, bar, CorrelationId, stop).ConfigureAwait(false);

@@ -26,6 +26,7 @@ namespace GenesysFileTransfer.Commands.Infrastructure
         public const string ScanTimeout = nameof(ScanTimeout);
         public const string InvalidTransferState = nameof(InvalidTransferState);
         public const string TransferNotFound = nameof(TransferNotFound);
+        public const string JournalUnavailable = nameof(JournalUnavailable);
         public const string UnexpectedError = nameof(UnexpectedError);
     }
 
@@ -62,6 +63,8 @@ namespace GenesysFileTransfer.Commands.Infrastructure
                     return new ErrorRecord(state, ErrorIds.InvalidTransferState, ErrorCategory.InvalidOperation, target);
                 case PolicyFormatException policy:
                     return new ErrorRecord(policy, ErrorIds.PolicyInvalid, ErrorCategory.InvalidData, target);
+                case Engine.Journal.TransferJournalException journal:
+                    return new ErrorRecord(journal, ErrorIds.JournalUnavailable, ErrorCategory.ResourceUnavailable, target);
                 case System.IO.FileNotFoundException notFound:
                     return new ErrorRecord(notFound, ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound, target);
                 default:

@@ -40,7 +40,7 @@ namespace GenesysFileTransfer.Commands.Infrastructure
                 else
                 {
                     WriteError(new ErrorRecord(
-                        new ArgumentException($"No transfer {id} is known on this connection. Transfers live for the session that created them."),
+                        new ArgumentException($"No transfer {id} is known on this connection or recorded in its transfer journal."),
                         ErrorIds.TransferNotFound,
                         ErrorCategory.ObjectNotFound,
                         id));

@@ -40,13 +40,17 @@ internal sealed class EmulatorSession : IAsyncDisposable
         return new EmulatorSession(await EmulatorHost.StartAsync(options), folder);
     }
 
-    public async Task<GenesysConnection> ConnectAsync(string secret = EmulatorDefaults.ClientSecret, RetryOptions? retry = null)
+    /// <param name="journalPath">The transfer journal; none (transfers in memory only) when null.</param>
+    public async Task<GenesysConnection> ConnectAsync(string secret = EmulatorDefaults.ClientSecret, RetryOptions? retry = null, string? journalPath = null)
     {
         var options = new ConnectionOptions(
             GenesysEnvironment.FromBaseUri(Host.BaseUri),
             new ClientCredentials(EmulatorDefaults.ClientId, ClientCredentials.ToSecureString(secret)))
         {
             AuditLogDirectory = AuditFolder,
+            // Never the per-user default: a test must not write into the home folder of whoever runs it.
+            JournalPath = journalPath,
+            DisableJournal = journalPath is null,
             Retry = retry ?? new RetryOptions { BaseDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(100) },
         };
         Connection = await GenesysConnection.ConnectAsync(options, "test-correlation", CancellationToken.None);

@@ -1,0 +1,171 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using GenesysFileTransfer.Commands.Infrastructure;
+using GenesysFileTransfer.Engine.Connection;
+using GenesysFileTransfer.Engine.Journal;
+using GenesysFileTransfer.Engine.Journal.Sqlite;
+using GenesysFileTransfer.Engine.Transfers;
+
+namespace GenesysFileTransfer.Commands
+{
+    /// <summary>
+    /// Finds transfers in the journal, those of earlier sessions included: by id, status, file, conversation or date.
+    /// Reads the connection's journal, a journal named by -JournalPath, or (not connected) the per-user default.
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "GcFileTransfer")]
+    [OutputType(typeof(FileTransfer))]
+    public sealed class GetGcFileTransferCommand : PSCmdlet, IDisposable
+    {
+        private ITransferJournal? _ownJournal;
+        private Func<TransferQuery, IReadOnlyList<FileTransfer>>? _query;
+        private Func<Guid, bool>? _exists;
+
+        [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [ValidateNotNull]
+        public Guid[]? TransferId { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public TransferStatus[]? Status { get; set; }
+
+        /// <summary>A full or relative path (matched as a full path), or a file name.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? Path { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? ConversationId { get; set; }
+
+        /// <summary>Only transfers created at or after this time.</summary>
+        [Parameter]
+        public DateTime? Since { get; set; }
+
+        /// <summary>At most this many transfers, newest first.</summary>
+        [Parameter]
+        [ValidateRange(1, int.MaxValue)]
+        public int? First { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? JournalPath { get; set; }
+
+        [Parameter]
+        [ValidateNotNull]
+        public GenesysConnection? Connection { get; set; }
+
+        protected override void BeginProcessing()
+        {
+            GenesysConnection? connection = Connection ?? SessionConnection.Get(this);
+            if (JournalPath is null && connection != null)
+            {
+                _query = connection.Transfers.Query;
+                _exists = id => connection.Transfers.TryGet(id, out _);
+                return;
+            }
+
+            string path = JournalPath is null ? SqliteTransferJournal.DefaultPath : GetUnresolvedProviderPathFromPSPath(JournalPath);
+            if (!File.Exists(path))
+            {
+                if (JournalPath is null)
+                {
+                    // Nothing was ever recorded for this user: no transfers, not an error.
+                    WriteVerbose($"There is no transfer journal at '{path}' yet.");
+                    _query = _ => Array.Empty<FileTransfer>();
+                    _exists = _ => false;
+                    return;
+                }
+
+                ThrowTerminatingError(new ErrorRecord(new FileNotFoundException($"There is no transfer journal at '{path}'.", path), ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound, path));
+            }
+
+            try
+            {
+                _ownJournal = SqliteTransferJournal.Open(path);
+            }
+            catch (TransferJournalException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.JournalUnavailable, ErrorCategory.OpenError, path));
+            }
+
+            ITransferJournal journal = _ownJournal!;
+            WriteVerbose($"Reading the transfer journal '{journal.Location}'.");
+            _query = query => FileTransferService.Query(journal, query);
+            _exists = id => journal.GetTransfer(id) != null;
+        }
+
+        protected override void ProcessRecord()
+        {
+            try
+            {
+                if (TransferId is null || TransferId.Length == 0)
+                {
+                    WriteTransfers(Find(null));
+                    return;
+                }
+
+                foreach (Guid id in TransferId)
+                {
+                    IReadOnlyList<FileTransfer> found = Find(id);
+                    if (found.Count == 0 && !_exists!(id))
+                    {
+                        WriteError(new ErrorRecord(
+                            new ArgumentException($"The transfer journal has no transfer {id}."),
+                            ErrorIds.TransferNotFound,
+                            ErrorCategory.ObjectNotFound,
+                            id));
+                    }
+
+                    WriteTransfers(found);
+                }
+            }
+            catch (TransferJournalException ex)
+            {
+                ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.JournalUnavailable, ErrorCategory.ReadError, ex.Location));
+            }
+        }
+
+        protected override void EndProcessing() => Dispose();
+
+        public void Dispose()
+        {
+            _ownJournal?.Dispose();
+            _ownJournal = null;
+        }
+
+        /// <summary>One query per status (the journal filters on one), merged newest first and cut to -First.</summary>
+        private IReadOnlyList<FileTransfer> Find(Guid? transferId)
+        {
+            string? file = Path is null ? null : FileFilter(Path);
+            IEnumerable<string?> statuses = Status is null || Status.Length == 0 ? new string?[] { null } : Status.Distinct().Select(s => (string?)s.ToString());
+            IEnumerable<FileTransfer> found = statuses.SelectMany(status => _query!(new TransferQuery
+            {
+                TransferId = transferId,
+                Status = status,
+                File = file,
+                ConversationId = ConversationId,
+                Since = Since is DateTime since ? new DateTimeOffset(since.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(since, DateTimeKind.Local) : since) : (DateTimeOffset?)null,
+                Limit = First,
+            }));
+            found = found.OrderByDescending(t => t.CreatedAt);
+            return (First is int first ? found.Take(first) : found).ToArray();
+        }
+
+        /// <summary>A bare name matches file names; anything with a folder in it is made a full path first.</summary>
+        private string FileFilter(string value) =>
+            value.IndexOfAny(new[] { System.IO.Path.DirectorySeparatorChar, System.IO.Path.AltDirectorySeparatorChar }) < 0
+                ? value
+                : GetUnresolvedProviderPathFromPSPath(value);
+
+        private void WriteTransfers(IEnumerable<FileTransfer> transfers)
+        {
+            foreach (FileTransfer transfer in transfers)
+            {
+                WriteObject(transfer);
+            }
+        }
+    }
+}

@@ -1,0 +1,452 @@
+using GenesysFileTransfer.Engine.Journal;
+using GenesysFileTransfer.Engine.Journal.Sqlite;
+using GenesysFileTransfer.Engine.Transfers;
+
+namespace GenesysFileTransfer.Engine.Tests.Journal;
+
+public class SqliteTransferJournalTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 24, 14, 45, 53, TimeSpan.Zero);
+
+    [Fact]
+    public void Opening_creates_the_folder_the_file_a_wal_journal_and_the_current_schema_version()
+    {
+        using var temp = new TempJournal();
+
+        using SqliteTransferJournal journal = temp.Open();
+
+        Assert.True(File.Exists(temp.Path));
+        Assert.Equal(temp.Path, journal.Location);
+        Assert.Equal("wal", temp.Sql("PRAGMA journal_mode;"));
+        Assert.Equal((long)SqliteTransferJournal.SchemaVersion, temp.Sql("SELECT MAX(version) FROM schema_version;"));
+    }
+
+    [Fact]
+    public void Reopening_applies_no_migration_twice()
+    {
+        using var temp = new TempJournal();
+        temp.Open().Dispose();
+
+        temp.Open().Dispose();
+
+        Assert.Equal((long)SqliteTransferJournal.SchemaVersion, temp.Sql("SELECT COUNT(*) FROM schema_version;"));
+    }
+
+    [Fact]
+    public void A_journal_written_by_a_newer_version_is_refused_untouched()
+    {
+        using var temp = new TempJournal();
+        temp.Open().Dispose();
+        temp.Sql("INSERT INTO schema_version (version, applied_at) VALUES (999, '2030-01-01T00:00:00.0000000Z');");
+
+        var error = Assert.Throws<TransferJournalException>(() => temp.Open());
+
+        Assert.Contains("newer version", error.Message);
+        Assert.Equal(temp.Path, error.Location);
+        Assert.Equal(999L, temp.Sql("SELECT MAX(version) FROM schema_version;"));
+    }
+
+    [Fact]
+    public void A_file_that_is_not_a_database_is_reported_as_a_journal_error()
+    {
+        using var temp = new TempJournal();
+        Directory.CreateDirectory(Path.GetDirectoryName(temp.Path)!);
+        File.WriteAllText(temp.Path, "These are someone's notes, not a SQLite database. " + new string('x', 4096));
+
+        var error = Assert.Throws<TransferJournalException>(() => temp.Open());
+
+        Assert.Contains(temp.Path, error.Message);
+    }
+
+    [Fact]
+    public void The_default_path_sits_beside_the_default_audit_folder()
+    {
+        string expected = Path.Combine(Path.GetDirectoryName(Audit.AuditLog.DefaultDirectory)!, "journal.db");
+
+        Assert.Equal(expected, SqliteTransferJournal.DefaultPath);
+        Assert.EndsWith(Path.Combine("GenesysFileTransfer", "journal.db"), SqliteTransferJournal.DefaultPath);
+    }
+
+    [Fact]
+    public void A_transfer_round_trips_every_field()
+    {
+        using var temp = new TempJournal();
+        using SqliteTransferJournal journal = temp.Open();
+        JournalTransfer written = Transfer("invoice.pdf", "Delivered", T0);
+        written.PreviousMediaIds = new[] { "media-1", "media-2" };
+        written.MessageId = "message-9";
+        written.FailureReason = "a reason with 'quotes' and ünïcödé";
+
+        journal.UpsertTransfer(written);
+        JournalTransfer read = journal.GetTransfer(written.TransferId)!;
+
+        Assert.Equivalent(written, read, strict: true);
+        Assert.Equal(written.CreatedAt, read.CreatedAt);
+        Assert.Equal(written.UpdatedAt.UtcTicks, read.UpdatedAt.UtcTicks);
+    }
+
+    [Fact]
+    public void Upserting_again_replaces_the_state_and_an_unknown_id_reads_as_null()
+    {
+        using var temp = new TempJournal();
+        using SqliteTransferJournal journal = temp.Open();
+        JournalTransfer transfer = Transfer("a.pdf", "Created", T0);
+        journal.UpsertTransfer(transfer);
+
+        transfer.Status = "Uploaded";
+        transfer.MediaId = "media-new";
+        transfer.PreviousMediaIds = new[] { "media-old" };
+        journal.UpsertTransfer(transfer);
+
+        JournalTransfer read = journal.GetTransfer(transfer.TransferId)!;
+        Assert.Equal("Uploaded", read.Status);
+        Assert.Equal("media-new", read.MediaId);
+        Assert.Equal(new[] { "media-old" }, read.PreviousMediaIds);
+        Assert.Single(journal.QueryTransfers(new TransferQuery()));
+        Assert.Null(journal.GetTransfer(Guid.NewGuid()));
+    }
+
+    [Fact]
+    public void The_idempotency_key_finds_the_newest_transfer_with_it()
+    {
+        using var temp = new TempJournal();
+        using SqliteTransferJournal journal = temp.Open();
+        JournalTransfer older = Transfer("a.pdf", "Delivered", T0);
+        JournalTransfer newer = Transfer("a.pdf", "Created", T0.AddMinutes(5));
+        newer.IdempotencyKey = older.IdempotencyKey;
+        journal.UpsertTransfer(newer);
+        journal.UpsertTransfer(older);
+
+        Assert.Equal(newer.TransferId, journal.FindByIdempotencyKey(older.IdempotencyKey)!.TransferId);
+        Assert.Null(journal.FindByIdempotencyKey("sha256:none"));
+    }
+
+    [Fact]
+    public void Queries_filter_by_each_field_and_list_newest_first()
+    {
+        using var temp = new TempJournal();
+        using SqliteTransferJournal journal = temp.Open();
+        JournalTransfer a = Transfer("a.pdf", "Delivered", T0);
+        JournalTransfer b = Transfer("b.pdf", "Failed", T0.AddMinutes(1));
+        JournalTransfer c = Transfer("c.pdf", "Delivered", T0.AddMinutes(2));
+        c.ConversationId = "other-conversation";
+        foreach (JournalTransfer t in new[] { b, a, c })
+        {
+            journal.UpsertTransfer(t);
+        }
+
+        Guid[] Ids(TransferQuery q) => journal.QueryTransfers(q).Select(t => t.TransferId).ToArray();
+
+        Assert.Equal(new[] { c.TransferId, b.TransferId, a.TransferId }, Ids(new TransferQuery()));
+        Assert.Equal(new[] { c.TransferId, a.TransferId }, Ids(new TransferQuery { Status = "Delivered" }));
+        Assert.Equal(new[] { b.TransferId }, Ids(new TransferQuery { File = "b.pdf" }));
+        Assert.Equal(new[] { b.TransferId }, Ids(new TransferQuery { File = b.FilePath }));
+        Assert.Empty(Ids(new TransferQuery { File = "/elsewhere/b.pdf" }));
+        Assert.Equal(new[] { a.TransferId }, Ids(new TransferQuery { Sha256 = a.Sha256.ToUpperInvariant() }));
+        Assert.Equal(new[] { c.TransferId }, Ids(new TransferQuery { ConversationId = "other-conversation" }));
+        Assert.Equal(new[] { c.TransferId, b.TransferId }, Ids(new TransferQuery { Since = T0.AddMinutes(1) }));
+        Assert.Equal(new[] { c.TransferId }, Ids(new TransferQuery { Limit = 1 }));
+        Assert.Equal(new[] { a.TransferId }, Ids(new TransferQuery { TransferId = a.TransferId }));
+        Assert.Empty(Ids(new TransferQuery { TransferId = a.TransferId, Status = "Failed" }));
+    }
+
+    [Fact]
+    public void History_comes_back_in_the_order_it_was_written()
+    {
+        using var temp = new TempJournal();
+        using SqliteTransferJournal journal = temp.Open();
+        Guid id = Guid.NewGuid();
+        Guid other = Guid.NewGuid();
+        var entries = new[]
+        {
+            new TransferHistoryEntry(T0, "created", "media-1", "upload URL expires 2026-11-24 15:00:00Z"),
+            new TransferHistoryEntry(T0.AddSeconds(1), "renewed", "media-2", null),
+            // Same time as the previous one: order must come from the write, not the clock.
+            new TransferHistoryEntry(T0.AddSeconds(1), "uploaded", "media-2", "4096 bytes"),
+        };
+
+        journal.AppendHistory(id, entries[0]);
+        journal.AppendHistory(other, new TransferHistoryEntry(T0, "created", "x", null));
+        journal.AppendHistory(id, entries[1]);
+        journal.AppendHistory(id, entries[2]);
+
+        IReadOnlyList<TransferHistoryEntry> read = journal.GetHistory(id);
+        Assert.Equal(entries.Select(e => (e.Time, e.Event, e.MediaId, e.Detail)), read.Select(e => (e.Time, e.Event, e.MediaId, e.Detail)));
+        Assert.Empty(journal.GetHistory(Guid.NewGuid()));
+    }
+
+    [Fact]
+    public void An_event_is_recorded_once_per_source()
+    {
+        using var temp = new TempJournal();
+        using SqliteTransferJournal journal = temp.Open();
+
+        Assert.True(journal.TryRecordEvent("open-messaging", "event-1", T0));
+        Assert.False(journal.TryRecordEvent("open-messaging", "event-1", T0.AddSeconds(5)));
+        Assert.True(journal.TryRecordEvent("standard-webhooks", "event-1", T0));
+        Assert.True(journal.TryRecordEvent("open-messaging", "event-2", T0));
+    }
+
+    [Fact]
+    public void The_same_event_from_many_threads_and_two_journal_instances_is_accepted_exactly_once()
+    {
+        using var temp = new TempJournal();
+        using SqliteTransferJournal first = temp.Open();
+        using SqliteTransferJournal second = temp.Open();
+        int accepted = 0;
+
+        Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            if ((i % 2 == 0 ? first : second).TryRecordEvent("open-messaging", "retried-event", T0))
+            {
+                Interlocked.Increment(ref accepted);
+            }
+        });
+
+        Assert.Equal(1, accepted);
+    }
+
+    [Fact]
+    public void A_message_status_only_moves_forward()
+    {
+        using var temp = new TempJournal();
+        using SqliteTransferJournal journal = temp.Open();
+
+        Assert.Null(journal.GetMessageStatus("message-1"));
+        Assert.True(journal.AdvanceMessageStatus("message-1", "Sent", 1, T0));
+        Assert.True(journal.AdvanceMessageStatus("message-1", "Read", 3, T0.AddSeconds(2)));
+        Assert.False(journal.AdvanceMessageStatus("message-1", "Delivered", 2, T0.AddSeconds(1)));
+        Assert.False(journal.AdvanceMessageStatus("message-1", "Read again", 3, T0.AddSeconds(3)));
+
+        Assert.Equal("Read", journal.GetMessageStatus("message-1"));
+    }
+
+    [Fact]
+    public void Enqueueing_the_same_document_key_twice_keeps_the_first_item()
+    {
+        using var temp = new TempJournal();
+        using SqliteTransferJournal journal = temp.Open();
+        OutboxItem item = Item("transfer/1", T0);
+
+        Assert.True(journal.Enqueue(item));
+        Assert.False(journal.Enqueue(Item("transfer/1", T0.AddMinutes(1), source: "/somewhere/else.pdf")));
+
+        OutboxItem stored = Assert.Single(journal.GetOutbox(null));
+        Assert.Equivalent(item, stored, strict: true);
+        Assert.Single(journal.GetOutbox(OutboxState.Pending));
+        Assert.Empty(journal.GetOutbox(OutboxState.Archived));
+    }
+
+    [Fact]
+    public void A_claim_takes_the_oldest_due_item_and_holds_it_for_the_lease()
+    {
+        using var temp = new TempJournal();
+        using SqliteTransferJournal journal = temp.Open();
+        journal.Enqueue(Item("later", T0, nextAttemptAt: T0.AddMinutes(10)));
+        journal.Enqueue(Item("second", T0.AddSeconds(2)));
+        journal.Enqueue(Item("first", T0.AddSeconds(1)));
+
+        OutboxItem claimed = journal.ClaimNext("worker-a", T0.AddMinutes(1), TimeSpan.FromMinutes(2))!;
+
+        Assert.Equal("first", claimed.DocumentKey);
+        Assert.Equal("worker-a", claimed.ClaimedBy);
+        Assert.Equal(T0.AddMinutes(3), claimed.LeaseUntil);
+        Assert.Equal(1, claimed.Attempts);
+        Assert.Equal("second", journal.ClaimNext("worker-b", T0.AddMinutes(1), TimeSpan.FromMinutes(2))!.DocumentKey);
+        Assert.Null(journal.ClaimNext("worker-c", T0.AddMinutes(1), TimeSpan.FromMinutes(2)));
+    }
+
+    [Fact]
+    public void An_expired_lease_can_be_claimed_by_another_worker_and_the_first_can_no_longer_finish()
+    {
+        using var temp = new TempJournal();
+        using SqliteTransferJournal journal = temp.Open();
+        journal.Enqueue(Item("transfer/1", T0));
+        journal.ClaimNext("crashed-worker", T0, TimeSpan.FromMinutes(1));
+
+        Assert.Null(journal.ClaimNext("worker-b", T0.AddSeconds(59), TimeSpan.FromMinutes(1)));
+        OutboxItem reclaimed = journal.ClaimNext("worker-b", T0.AddMinutes(1), TimeSpan.FromMinutes(1))!;
+
+        Assert.Equal("worker-b", reclaimed.ClaimedBy);
+        Assert.Equal(2, reclaimed.Attempts);
+        Assert.False(journal.MarkArchived("transfer/1", "crashed-worker", "/dms/late-copy.pdf", T0.AddMinutes(2)));
+        Assert.True(journal.MarkArchived("transfer/1", "worker-b", "/dms/invoice.pdf", T0.AddMinutes(2)));
+        OutboxItem archived = Assert.Single(journal.GetOutbox(OutboxState.Archived));
+        Assert.Equal("/dms/invoice.pdf", archived.StoredLocation);
+        Assert.Equal(T0.AddMinutes(2), archived.ArchivedAt);
+        Assert.Null(archived.LeaseUntil);
+        Assert.Null(journal.ClaimNext("worker-c", T0.AddDays(1), TimeSpan.FromMinutes(1)));
+        Assert.False(journal.MarkArchived("transfer/1", "worker-b", "/dms/again.pdf", T0.AddMinutes(3)));
+    }
+
+    [Fact]
+    public void A_retry_releases_the_item_until_its_next_attempt()
+    {
+        using var temp = new TempJournal();
+        using SqliteTransferJournal journal = temp.Open();
+        journal.Enqueue(Item("transfer/1", T0));
+        journal.ClaimNext("worker-a", T0, TimeSpan.FromMinutes(5));
+
+        Assert.False(journal.MarkRetry("transfer/1", "worker-b", "not mine", T0.AddMinutes(1)));
+        Assert.True(journal.MarkRetry("transfer/1", "worker-a", "the share is offline", T0.AddMinutes(1)));
+
+        OutboxItem released = Assert.Single(journal.GetOutbox(OutboxState.Pending));
+        Assert.Null(released.ClaimedBy);
+        Assert.Null(released.LeaseUntil);
+        Assert.Equal("the share is offline", released.LastError);
+        Assert.Null(journal.ClaimNext("worker-b", T0.AddSeconds(59), TimeSpan.FromMinutes(5)));
+        Assert.Equal("worker-b", journal.ClaimNext("worker-b", T0.AddMinutes(1), TimeSpan.FromMinutes(5))!.ClaimedBy);
+    }
+
+    [Fact]
+    public async Task Two_claimers_on_separate_connections_never_get_the_same_item()
+    {
+        using var temp = new TempJournal();
+        using SqliteTransferJournal setup = temp.Open();
+        const int count = 120;
+        for (int i = 0; i < count; i++)
+        {
+            setup.Enqueue(Item("doc/" + i.ToString("D3"), T0.AddMilliseconds(i)));
+        }
+
+        using SqliteTransferJournal first = temp.Open();
+        using SqliteTransferJournal second = temp.Open();
+        var claims = new System.Collections.Concurrent.ConcurrentBag<(string Worker, string Key)>();
+        using var start = new Barrier(2);
+
+        void Claim(SqliteTransferJournal journal, string worker)
+        {
+            start.SignalAndWait();
+            while (journal.ClaimNext(worker, T0.AddMinutes(1), TimeSpan.FromHours(1)) is { } item)
+            {
+                claims.Add((worker, item.DocumentKey));
+                // Gives the other claimer a turn even on a loaded machine, so both really compete for the rest.
+                Thread.Sleep(1);
+            }
+        }
+
+        Task a = Task.Factory.StartNew(() => Claim(first, "worker-a"), TaskCreationOptions.LongRunning);
+        Task b = Task.Factory.StartNew(() => Claim(second, "worker-b"), TaskCreationOptions.LongRunning);
+        await Task.WhenAll(a, b);
+
+        Assert.Equal(count, claims.Count);
+        Assert.Equal(count, claims.Select(c => c.Key).Distinct().Count());
+        Assert.Contains(claims, c => c.Worker == "worker-a");
+        Assert.Contains(claims, c => c.Worker == "worker-b");
+        Assert.All(setup.GetOutbox(OutboxState.Pending), item => Assert.Equal(claims.Single(c => c.Key == item.DocumentKey).Worker, item.ClaimedBy));
+    }
+
+    [Fact]
+    public void Parallel_writers_on_one_file_lose_nothing()
+    {
+        using var temp = new TempJournal();
+        using SqliteTransferJournal first = temp.Open();
+        using SqliteTransferJournal second = temp.Open();
+        var transfers = Enumerable.Range(0, 40).Select(i => Transfer("file-" + i + ".pdf", "Created", T0.AddSeconds(i))).ToArray();
+
+        Parallel.ForEach(transfers, new ParallelOptions { MaxDegreeOfParallelism = 6 }, (transfer, _, i) =>
+        {
+            SqliteTransferJournal journal = i % 2 == 0 ? first : second;
+            journal.UpsertTransfer(transfer);
+            journal.AppendHistory(transfer.TransferId, new TransferHistoryEntry(T0, "created", "m", null));
+            transfer.Status = "Uploaded";
+            journal.UpsertTransfer(transfer);
+            journal.AppendHistory(transfer.TransferId, new TransferHistoryEntry(T0, "uploaded", "m", null));
+        });
+
+        IReadOnlyList<JournalTransfer> stored = first.QueryTransfers(new TransferQuery { Status = "Uploaded" });
+        Assert.Equal(transfers.Length, stored.Count);
+        Assert.All(transfers, t => Assert.Equal(2, first.GetHistory(t.TransferId).Count));
+    }
+
+    [Fact]
+    public void Everything_written_is_there_after_reopening()
+    {
+        using var temp = new TempJournal();
+        JournalTransfer transfer = Transfer("kept.pdf", "Valid", T0);
+        using (SqliteTransferJournal journal = temp.Open())
+        {
+            journal.UpsertTransfer(transfer);
+            journal.AppendHistory(transfer.TransferId, new TransferHistoryEntry(T0, "valid", "media-1", null));
+            journal.TryRecordEvent("open-messaging", "event-1", T0);
+            journal.AdvanceMessageStatus("message-1", "Delivered", 2, T0);
+            journal.Enqueue(Item("transfer/kept", T0));
+        }
+
+        using SqliteTransferJournal reopened = temp.Open();
+
+        Assert.Equal("Valid", reopened.GetTransfer(transfer.TransferId)!.Status);
+        Assert.Equal("valid", Assert.Single(reopened.GetHistory(transfer.TransferId)).Event);
+        Assert.False(reopened.TryRecordEvent("open-messaging", "event-1", T0));
+        Assert.Equal("Delivered", reopened.GetMessageStatus("message-1"));
+        Assert.Equal("transfer/kept", Assert.Single(reopened.GetOutbox(OutboxState.Pending)).DocumentKey);
+    }
+
+    [Fact]
+    public void A_closed_journal_refuses_work()
+    {
+        using var temp = new TempJournal();
+        SqliteTransferJournal journal = temp.Open();
+        journal.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => journal.GetTransfer(Guid.NewGuid()));
+    }
+
+    [Fact]
+    public void The_native_library_comes_from_the_runtimes_folder_beside_the_engine()
+    {
+        using var temp = new TempJournal();
+        temp.Open().Dispose();
+
+        string expected = Path.Combine("runtimes", SqliteNativeLibrary.RuntimeIdentifier, "native", SqliteNativeLibrary.FileName);
+        Assert.NotNull(SqliteNativeLibrary.LoadedFrom);
+        Assert.EndsWith(expected, SqliteNativeLibrary.LoadedFrom);
+        Assert.Equal(Path.GetDirectoryName(typeof(SqliteTransferJournal).Assembly.Location), Path.GetFullPath(Path.Combine(Path.GetDirectoryName(SqliteNativeLibrary.LoadedFrom)!, "..", "..", "..")));
+        if (OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64)
+        {
+            Assert.Equal("linux-x64", SqliteNativeLibrary.RuntimeIdentifier);
+            Assert.Contains(SqliteNativeLibrary.LoadedFrom, File.ReadAllText("/proc/self/maps"));
+        }
+    }
+
+    private static JournalTransfer Transfer(string name, string status, DateTimeOffset createdAt)
+    {
+        string sha = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name + createdAt.Ticks))).ToLowerInvariant();
+        return new JournalTransfer
+        {
+            TransferId = Guid.NewGuid(),
+            IdempotencyKey = "sha256:" + sha + "|conversation:conversation-1|communication:communication-1",
+            ConversationId = "conversation-1",
+            CommunicationId = "communication-1",
+            FilePath = "/data/outbox/" + name,
+            FileName = name,
+            Length = 4096,
+            ContentType = "application/pdf",
+            Sha256 = sha,
+            ContentMd5 = "1B2M2Y8AsgTpgAmY7PhCfg==",
+            MediaId = "media-" + name,
+            Status = status,
+            MetadataJson = "{\"storageBucketReference\":\"3f2504e0-4f89-41d3-9a0c-0305e82c3301\"}",
+            CreatedAt = createdAt,
+            UpdatedAt = createdAt.AddTicks(1234567),
+        };
+    }
+
+    private static OutboxItem Item(string key, DateTimeOffset enqueuedAt, DateTimeOffset? nextAttemptAt = null, string source = "/data/outbox/invoice.pdf") => new()
+    {
+        DocumentKey = key,
+        Kind = "transfer",
+        TransferId = Guid.NewGuid(),
+        ConversationId = "conversation-1",
+        MessageId = "message-1",
+        Source = source,
+        FileName = "invoice.pdf",
+        ContentType = "application/pdf",
+        Sha256 = new string('a', 64),
+        Length = 4096,
+        MetadataJson = "{\"retentionDays\":30}",
+        State = OutboxState.Pending,
+        EnqueuedAt = enqueuedAt,
+        NextAttemptAt = nextAttemptAt ?? enqueuedAt,
+    };
+}
