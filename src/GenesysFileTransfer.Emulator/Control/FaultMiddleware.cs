@@ -94,11 +94,11 @@ internal sealed class FaultMiddleware(RequestDelegate next, FaultInjector faults
         if (fault.Body is { } body)
         {
             var text = body.ValueKind == JsonValueKind.String ? body.GetString() ?? string.Empty : body.GetRawText();
-            var contentType = route == EmulatorRoute.S3 ? "application/xml" : "application/json";
+            var contentType = route is EmulatorRoute.S3 or EmulatorRoute.ObjectStore ? "application/xml" : "application/json";
             return Results.Content(text, contentType, Encoding.UTF8, status);
         }
 
-        if (route == EmulatorRoute.S3)
+        if (route is EmulatorRoute.S3 or EmulatorRoute.ObjectStore)
         {
             var (code, message) = S3Errors.Standard(status);
             return S3Errors.Error(context, status, code, message);

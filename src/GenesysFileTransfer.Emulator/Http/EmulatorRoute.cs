@@ -24,6 +24,9 @@ internal sealed record EmulatorRoute(string Name, BearerMode Bearer)
     public const string Media = "media";
     public const string Messages = "messages";
     public const string S3 = "s3";
+
+    /// <summary>The S3-compatible object store under /objectstore (document archiving).</summary>
+    public const string ObjectStore = "objectstore";
     public const string SupportedContent = "supportedcontent";
     public const string Deployments = "deployments";
     public const string Control = "control";
@@ -31,7 +34,7 @@ internal sealed record EmulatorRoute(string Name, BearerMode Bearer)
 
     /// <summary>The names a fault rule may target ("*" matches any of them).</summary>
     public static IReadOnlyList<string> FaultTargets { get; } =
-        [Token, Uploads, Media, Messages, S3, SupportedContent, Deployments];
+        [Token, Uploads, Media, Messages, S3, SupportedContent, Deployments, ObjectStore];
 
     public static EmulatorRoute? Of(HttpContext context) => context.GetEndpoint()?.Metadata.GetMetadata<EmulatorRoute>();
 }

@@ -1,0 +1,281 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+using GenesysFileTransfer.Engine.Audit;
+using GenesysFileTransfer.Engine.Journal;
+
+namespace GenesysFileTransfer.Engine.Documents
+{
+    /// <summary>Audit names of the document-management steps; stable strings because log queries depend on them.</summary>
+    public static class DocumentAuditOperations
+    {
+        /// <summary>One attempt to archive one outbox item (outcome success, retry or cancelled).</summary>
+        public const string Archive = "archive";
+    }
+
+    /// <summary>
+    /// The outbox processor. It claims due items from the journal under a lease, fetches each document (a local file
+    /// or the attachment URL), verifies its SHA-256, stores it in an <see cref="IDocumentSink"/> and marks it archived.
+    /// A failure puts the item back with an exponential, jittered and capped delay, so when the store is down the
+    /// work waits in the outbox and nothing is lost; the deterministic key and the sink's idempotency make a repeat
+    /// (after a crash, a lost lease or a lost acknowledgement) store nothing twice. Every attempt is audited with the
+    /// latency from receipt (enqueue) to archive.
+    /// </summary>
+    public sealed class DocumentArchiver
+    {
+        private readonly ITransferJournal _journal;
+        private readonly IDocumentSink _sink;
+        private readonly AuditLog _audit;
+        private readonly DocumentArchiverOptions _options;
+        private readonly TimeProvider _time;
+        private readonly Random _jitter = new Random();
+        private readonly object _jitterGate = new object();
+
+        public DocumentArchiver(ITransferJournal journal, IDocumentSink sink, AuditLog audit, DocumentArchiverOptions? options = null, TimeProvider? time = null)
+        {
+            _journal = journal ?? throw new ArgumentNullException(nameof(journal));
+            _sink = sink ?? throw new ArgumentNullException(nameof(sink));
+            _audit = audit ?? throw new ArgumentNullException(nameof(audit));
+            _options = options ?? new DocumentArchiverOptions();
+            _time = time ?? TimeProvider.System;
+            if (string.IsNullOrWhiteSpace(_options.WorkerId))
+            {
+                throw new ArgumentException("The archiver needs a worker id.", nameof(options));
+            }
+
+            if (_options.Lease <= TimeSpan.Zero)
+            {
+                throw new ArgumentException("The lease must be positive.", nameof(options));
+            }
+        }
+
+        public string WorkerId => _options.WorkerId;
+
+        /// <summary>
+        /// Archives due items one after another until none is due, <paramref name="maxItems"/> have been tried, or
+        /// the store keeps failing (<see cref="DocumentArchiverOptions.StopAfterConsecutiveSinkFailures"/>). Each
+        /// item's outcome goes to <paramref name="onOutcome"/> as it happens; a failed item never stops the others.
+        /// </summary>
+        public async Task<DocumentDrainSummary> DrainAsync(int? maxItems, Action<DocumentArchiveOutcome>? onOutcome, CancellationToken cancellationToken)
+        {
+            var summary = new DocumentDrainSummary();
+            int tried = 0;
+            int sinkFailuresInARow = 0;
+            while (maxItems is null || tried < maxItems.Value)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                DocumentArchiveOutcome? outcome = await ArchiveNextAsync(cancellationToken).ConfigureAwait(false);
+                if (outcome is null)
+                {
+                    break;
+                }
+
+                tried++;
+                if (outcome.Succeeded)
+                {
+                    summary.Archived++;
+                    sinkFailuresInARow = 0;
+                }
+                else if (outcome.LeaseLost)
+                {
+                    summary.LeaseLost++;
+                }
+                else
+                {
+                    summary.Failed++;
+                    // A store that is down, refuses access or lacks credentials fails every document alike; one
+                    // document's own problem (its source, its content, a conflict) says nothing about the next.
+                    sinkFailuresInARow = outcome.Error is DocumentSinkException ? sinkFailuresInARow + 1 : 0;
+                }
+
+                onOutcome?.Invoke(outcome);
+                int limit = _options.StopAfterConsecutiveSinkFailures;
+                if (limit > 0 && sinkFailuresInARow >= limit)
+                {
+                    summary.StoppedBecause =
+                        $"The document store ({_sink.Description}) failed {sinkFailuresInARow} documents in a row (last: {outcome.Error!.ErrorCode}); the rest stay in the outbox for the next run.";
+                    break;
+                }
+            }
+
+            return summary;
+        }
+
+        /// <summary>Claims and archives the next due item; null when none is due.</summary>
+        public async Task<DocumentArchiveOutcome?> ArchiveNextAsync(CancellationToken cancellationToken)
+        {
+            OutboxItem? item = _journal.ClaimNext(_options.WorkerId, _time.GetUtcNow(), _options.Lease);
+            return item is null ? null : await ArchiveClaimedAsync(item, cancellationToken).ConfigureAwait(false);
+        }
+
+        /// <summary>Archives an item this worker has claimed (<see cref="ITransferJournal.ClaimNext"/>).</summary>
+        public async Task<DocumentArchiveOutcome> ArchiveClaimedAsync(OutboxItem item, CancellationToken cancellationToken)
+        {
+            if (item is null)
+            {
+                throw new ArgumentNullException(nameof(item));
+            }
+
+            // The journal counts claims, so a claimed item's Attempts is the number of this attempt.
+            int attempt = Math.Max(1, item.Attempts);
+            var outcome = new DocumentArchiveOutcome(item.DocumentKey, item.FileName, attempt);
+            Stopwatch watch = Stopwatch.StartNew();
+            StagedContent? staged = null;
+            try
+            {
+                string staging = _options.ResolveStagingDirectory();
+                staged = await DocumentSource.StageAsync(item, staging, _options.HttpClient ?? DocumentSource.DefaultClient, _options, cancellationToken).ConfigureAwait(false);
+                Verify(item, staged);
+
+                DocumentMetadata metadata = DocumentMetadata.FromOutboxItem(item, staged.Sha256, staged.Length, _time.GetUtcNow());
+                DocumentToStore document = DocumentToStore.FromFile(item.DocumentKey, item.FileName, staged.Sha256, staged.Path, metadata);
+                StoredDocument stored = await _sink.StoreAsync(document, cancellationToken).ConfigureAwait(false);
+
+                DateTimeOffset archivedAt = _time.GetUtcNow();
+                bool recorded = _journal.MarkArchived(item.DocumentKey, _options.WorkerId, stored.Location, archivedAt);
+                TimeSpan latency = archivedAt - item.EnqueuedAt;
+                if (!recorded)
+                {
+                    outcome.LeaseLost = true;
+                    Write(item, attempt, AuditOutcomes.Success, "stored-unrecorded", latency, watch.Elapsed, stored.Location, staged, errorCode: null,
+                        detail: "the lease had passed to another worker, which records the document", retryAfter: null);
+                    return outcome;
+                }
+
+                outcome.Document = new ArchivedDocument
+                {
+                    DocumentKey = item.DocumentKey,
+                    Kind = item.Kind,
+                    FileName = item.FileName,
+                    Location = stored.Location,
+                    Sha256 = stored.Sha256,
+                    Length = staged.Length,
+                    TransferId = item.TransferId,
+                    ConversationId = item.ConversationId,
+                    MessageId = item.MessageId,
+                    AttachmentId = item.AttachmentId,
+                    EnqueuedAt = item.EnqueuedAt,
+                    ArchivedAt = archivedAt,
+                    Latency = latency,
+                    Attempt = attempt,
+                    AlreadyStored = !stored.Created,
+                    Sink = _sink.Description,
+                };
+                Write(item, attempt, AuditOutcomes.Success, stored.Created ? "archived" : "already-stored", latency, watch.Elapsed, stored.Location, staged, errorCode: null, detail: null, retryAfter: null);
+                return outcome;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopped by the user: hand the item back at once rather than make the next run wait out the lease.
+                DateTimeOffset now = _time.GetUtcNow();
+                _journal.MarkRetry(item.DocumentKey, _options.WorkerId, "cancelled", now);
+                Write(item, attempt, AuditOutcomes.Cancelled, "pending", now - item.EnqueuedAt, watch.Elapsed, null, staged, "Cancelled", null, null);
+                throw;
+            }
+            catch (Exception ex) when (!(ex is TransferJournalException))
+            {
+                DocumentArchiveException failure = ex as DocumentArchiveException
+                    ?? new DocumentArchiveException("DocumentArchiveFailed", $"Document '{item.DocumentKey}' could not be archived: {Redaction.Scrub(ex.Message)}", isTransient: false, ex);
+                DateTimeOffset now = _time.GetUtcNow();
+                TimeSpan delay = Backoff(attempt);
+                DateTimeOffset next = now + delay;
+                _journal.MarkRetry(item.DocumentKey, _options.WorkerId, failure.ErrorCode + ": " + Redaction.Scrub(failure.Message), next);
+                outcome.Error = failure;
+                outcome.NextAttemptAt = next;
+                Write(item, attempt, AuditOutcomes.Retry, "pending", now - item.EnqueuedAt, watch.Elapsed, null, staged, failure.ErrorCode, failure.Message, delay);
+                return outcome;
+            }
+            finally
+            {
+                staged?.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// The wait before attempt <paramref name="attempt"/> + 1: the base delay doubled per attempt, capped, of
+        /// which a random half is taken off ("equal jitter"), so many items failing together do not all come back at
+        /// the same instant.
+        /// </summary>
+        public TimeSpan Backoff(int attempt)
+        {
+            double baseMs = Math.Max(0, _options.RetryBaseDelay.TotalMilliseconds);
+            double capMs = Math.Max(baseMs, _options.RetryMaxDelay.TotalMilliseconds);
+            double exponential = baseMs * Math.Pow(2, Math.Min(30, Math.Max(0, attempt - 1)));
+            double capped = Math.Min(capMs, exponential);
+            double random;
+            lock (_jitterGate)
+            {
+                random = _jitter.NextDouble();
+            }
+
+            return TimeSpan.FromMilliseconds((capped / 2) + (random * capped / 2));
+        }
+
+        private static void Verify(OutboxItem item, StagedContent staged)
+        {
+            if (!string.IsNullOrEmpty(item.Sha256) && !string.Equals(item.Sha256, staged.Sha256, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new DocumentIntegrityException(
+                    item.DocumentKey,
+                    $"the content read has SHA-256 {staged.Sha256}, but {item.Sha256} was recorded when it was enqueued; it was not archived.");
+            }
+
+            if (item.Length is long length && length != staged.Length)
+            {
+                throw new DocumentIntegrityException(
+                    item.DocumentKey,
+                    $"the content read has {staged.Length} bytes, but {length} were recorded when it was enqueued; it was not archived.");
+            }
+        }
+
+        private void Write(
+            OutboxItem item,
+            int attempt,
+            string outcome,
+            string status,
+            TimeSpan sinceReceipt,
+            TimeSpan attemptDuration,
+            string? location,
+            StagedContent? staged,
+            string? errorCode,
+            string? detail,
+            TimeSpan? retryAfter)
+        {
+            string text = $"key {item.DocumentKey}; {item.Kind}; attempt took {attemptDuration.TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture)} ms; worker {_options.WorkerId}; sink {_sink.Description}";
+            if (!string.IsNullOrEmpty(item.AttachmentId))
+            {
+                text += "; attachment " + item.AttachmentId;
+            }
+
+            if (!string.IsNullOrEmpty(item.MessageId))
+            {
+                text += "; message " + item.MessageId;
+            }
+
+            if (!string.IsNullOrEmpty(detail))
+            {
+                text += "; " + detail;
+            }
+
+            _audit.Write(new AuditRecord(DocumentAuditOperations.Archive, outcome)
+            {
+                TransferId = item.TransferId,
+                ConversationId = item.ConversationId,
+                CorrelationId = _options.CorrelationId,
+                FileName = item.FileName,
+                Status = status,
+                Target = location ?? DocumentMetadata.SafeSource(item.Source),
+                Attempt = attempt,
+                LatencyMs = sinceReceipt.TotalMilliseconds,
+                Bytes = staged?.Length ?? item.Length,
+                Sha256 = staged?.Sha256 ?? item.Sha256,
+                ErrorCode = errorCode,
+                RetryAfterSeconds = retryAfter?.TotalSeconds,
+                Detail = text,
+            });
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using System;
+using System.IO;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace GenesysFileTransfer.Engine.Documents
+{
+    /// <summary>
+    /// A document-management store. Every store is idempotent per <see cref="DocumentToStore.DocumentKey"/>: storing
+    /// a key that is already there with the same SHA-256 changes nothing and returns the existing location, and with a
+    /// different SHA-256 fails with <see cref="DocumentConflictException"/>. That is what makes archiving exactly-once
+    /// although the outbox delivers each item at least once (a retry after a crash, an outage or a lost lease).
+    /// </summary>
+    public interface IDocumentSink : IDisposable
+    {
+        /// <summary>Where documents go, for messages and the audit log (a folder, an S3 endpoint); never a secret.</summary>
+        string Description { get; }
+
+        /// <summary>
+        /// Stores the document unless its key is already stored. Throws <see cref="DocumentConflictException"/>,
+        /// <see cref="DocumentSinkUnavailableException"/> (worth retrying later), <see cref="DocumentSinkException"/>
+        /// (refused: configuration or permissions) or <see cref="DocumentIntegrityException"/> (the bytes read do not
+        /// match <see cref="DocumentToStore.Sha256"/>).
+        /// </summary>
+        Task<StoredDocument> StoreAsync(DocumentToStore document, CancellationToken cancellationToken);
+    }
+
+    /// <summary>One document to store: its deterministic key, its verified bytes and its metadata.</summary>
+    public sealed class DocumentToStore
+    {
+        private readonly Func<Stream> _open;
+
+        public DocumentToStore(string documentKey, string fileName, string sha256, long length, Func<Stream> openContent, DocumentMetadata metadata)
+        {
+            if (string.IsNullOrWhiteSpace(documentKey))
+            {
+                throw new ArgumentException("The document key must not be empty.", nameof(documentKey));
+            }
+
+            if (string.IsNullOrWhiteSpace(sha256) || sha256.Length != 64)
+            {
+                throw new ArgumentException("The SHA-256 must be 64 hexadecimal digits.", nameof(sha256));
+            }
+
+            DocumentKey = documentKey;
+            FileName = string.IsNullOrEmpty(fileName) ? "document" : fileName;
+            Sha256 = sha256.ToLowerInvariant();
+            Length = length;
+            _open = openContent ?? throw new ArgumentNullException(nameof(openContent));
+            Metadata = metadata ?? throw new ArgumentNullException(nameof(metadata));
+        }
+
+        /// <summary>Deterministic per transfer or attachment (<c>transfer/{id}</c>, <c>attachment/{integration}/{id}</c>).</summary>
+        public string DocumentKey { get; }
+
+        /// <summary>The name as received; sinks store a sanitized form (<see cref="DocumentPaths.SafeFileName"/>).</summary>
+        public string FileName { get; }
+
+        /// <summary>Lower-case hex SHA-256 of the content, already verified by the caller.</summary>
+        public string Sha256 { get; }
+
+        public long Length { get; }
+
+        public DocumentMetadata Metadata { get; }
+
+        /// <summary>A fresh read stream over the content; the sink disposes it. May be called more than once (retries).</summary>
+        public Stream OpenContent() => _open();
+
+        /// <summary>A document whose bytes are in a local file.</summary>
+        public static DocumentToStore FromFile(string documentKey, string fileName, string sha256, string path, DocumentMetadata metadata)
+        {
+            long length = new FileInfo(path).Length;
+            return new DocumentToStore(
+                documentKey,
+                fileName,
+                sha256,
+                length,
+                () => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.SequentialScan),
+                metadata);
+        }
+    }
+
+    /// <summary>Where a document is stored, and whether this call created it.</summary>
+    public sealed class StoredDocument
+    {
+        public StoredDocument(string documentKey, string location, string sha256, long length, bool created)
+        {
+            DocumentKey = documentKey;
+            Location = location;
+            Sha256 = sha256;
+            Length = length;
+            Created = created;
+        }
+
+        public string DocumentKey { get; }
+
+        /// <summary>A full path for a folder sink, <c>s3://bucket/key</c> for an object store.</summary>
+        public string Location { get; }
+
+        public string Sha256 { get; }
+        public long Length { get; }
+
+        /// <summary>False when the key was already stored with the same SHA-256 and nothing was written.</summary>
+        public bool Created { get; }
+    }
+}

@@ -1,0 +1,234 @@
+# Document-management sync through the staged module: a delivered transfer lands in a folder with its sidecar exactly
+# once however often Sync-GcFileTransferDocument runs; an attachment enqueued by a listener that died before archiving
+# it is archived by a later run once the dead process's lease has run out; the emulator's S3-compatible store receives
+# objects, and when it is down the document waits in the outbox.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    $module = Import-Module $env:GFT_MODULE_PATH -Force -PassThru
+    $emulator = Start-TestEmulator
+    Invoke-EmulatorControl -Emulator $emulator -Method Patch -Path 'emulator/settings' -Body @{ validationDelayMs = 50 }
+    $baseUri = "$($emulator.BaseUri)".TrimEnd('/')
+
+    $target = @{ ConversationId = $emulator.ConversationId; CommunicationId = $emulator.CommunicationId }
+    $metadata = @{ StorageBucketReference = '3f2504e0-4f89-41d3-9a0c-0305e82c3301'; RetentionDays = 30 }
+    $signIn = @{ BaseUri = $emulator.BaseUri; ClientId = $emulator.ClientId; ClientSecret = $emulator.ClientSecret; NoAuditLog = $true }
+    $s3Credential = [pscredential]::new('emulator-access-key', (ConvertTo-SecureString 'emulator-secret-key' -AsPlainText -Force))
+
+    function Get-Sha256([string] $Path) { (Get-FileHash -LiteralPath $Path -Algorithm SHA256).Hash.ToLowerInvariant() }
+
+    function Get-Files([string] $Root) {
+        if (-not (Test-Path -LiteralPath $Root)) { return @() }
+        @(Get-ChildItem -LiteralPath $Root -Recurse -File -Force | ForEach-Object { [System.IO.Path]::GetRelativePath($Root, $_.FullName).Replace('\', '/') } | Sort-Object)
+    }
+
+    function Get-Outbox([string] $JournalPath) {
+        $journal = [GenesysFileTransfer.Engine.Journal.Sqlite.SqliteTransferJournal]::Open($JournalPath)
+        try { @($journal.GetOutbox($null)) } finally { $journal.Dispose() }
+    }
+
+    function Send-Delivered([string] $JournalPath, [string] $Name) {
+        $file = New-TestFile -Kind Pdf -Path (Join-Path $TestDrive "source/$Name") -SizeBytes 4096
+        Connect-GcCloud @signIn -JournalPath $JournalPath
+        try { Send-GcFile -LiteralPath $file.FullName @target @metadata -Deliver }
+        finally { Disconnect-GcCloud }
+    }
+}
+
+AfterAll {
+    Disconnect-GcCloud -ErrorAction SilentlyContinue
+    Stop-TestEmulator -Emulator $emulator
+}
+
+Describe 'Sync-GcFileTransferDocument into a folder' {
+    BeforeAll {
+        $journalPath = Join-Path $TestDrive 'folder/journal.db'
+        $dms = Join-Path $TestDrive 'dms'
+        $audit = Join-Path $TestDrive 'folder-audit'
+        $transfer = Send-Delivered -JournalPath $journalPath -Name 'contract.pdf'
+        $first = @(Sync-GcFileTransferDocument -Destination $dms -JournalPath $journalPath -AuditLogPath $audit)
+        $second = @(Sync-GcFileTransferDocument -Destination $dms -JournalPath $journalPath -AuditLogPath $audit)
+    }
+
+    It 'archives the delivered transfer with a metadata sidecar' {
+        $transfer.Status | Should -Be 'Delivered'
+        $first.Count | Should -Be 1
+        $first[0].DocumentKey | Should -Be "transfer/$($transfer.TransferId)"
+        $first[0].Location | Should -Be ([System.IO.Path]::Combine($dms, 'transfer', "$($transfer.TransferId)", 'contract.pdf'))
+        $first[0].Sha256 | Should -Be (Get-Sha256 $transfer.Path)
+        Get-Sha256 $first[0].Location | Should -Be (Get-Sha256 $transfer.Path)
+        $sidecar = Get-Content -LiteralPath "$($first[0].Location).metadata.json" -Raw | ConvertFrom-Json
+        $sidecar.sha256 | Should -Be $first[0].Sha256
+        $sidecar.transferId | Should -Be "$($transfer.TransferId)"
+        $sidecar.conversationId | Should -Be $emulator.ConversationId
+        $sidecar.messageId | Should -Be $transfer.MessageId
+        $sidecar.storageBucketReference | Should -Be $metadata.StorageBucketReference
+        $sidecar.accessPolicy.retentionDays | Should -Be 30
+        $sidecar.sourceKind | Should -Be 'transfer'
+    }
+
+    It 'leaves one copy when run again' {
+        $second.Count | Should -Be 0
+        Get-Files $dms | Should -Be @("transfer/$($transfer.TransferId)/contract.pdf", "transfer/$($transfer.TransferId)/contract.pdf.metadata.json")
+        @(Get-Outbox $journalPath | Where-Object State -EQ 'Archived').Count | Should -Be 1
+    }
+
+    It 'audits the archive with the latency from receipt' {
+        $records = Get-ChildItem -LiteralPath $audit -Filter 'audit-*.jsonl' | Get-Content | ConvertFrom-Json | Where-Object operation -EQ 'archive'
+        @($records).Count | Should -Be 1
+        $records.outcome | Should -Be 'success'
+        $records.status | Should -Be 'archived'
+        $records.latencyMs | Should -BeGreaterThan 0
+        $records.transferId | Should -Be "$($transfer.TransferId)"
+    }
+
+    It 'uses the connection''s journal when no -JournalPath is given' {
+        $journal2 = Join-Path $TestDrive 'folder2/journal.db'
+        $other = Send-Delivered -JournalPath $journal2 -Name 'second.pdf'
+        Connect-GcCloud @signIn -JournalPath $journal2
+        try { $synced = @(Sync-GcFileTransferDocument -Destination $dms) }
+        finally { Disconnect-GcCloud }
+        $synced.DocumentKey | Should -Be "transfer/$($other.TransferId)"
+    }
+
+    It 'lists what it would archive with -WhatIf and archives nothing' {
+        $journal3 = Join-Path $TestDrive 'folder3/journal.db'
+        $null = Send-Delivered -JournalPath $journal3 -Name 'whatif.pdf'
+        $dms3 = Join-Path $TestDrive 'dms3'
+        $output = @(Sync-GcFileTransferDocument -Destination $dms3 -JournalPath $journal3 -AuditLogPath $audit -WhatIf)
+        $output.Count | Should -Be 0
+        Get-Files $dms3 | Should -BeNullOrEmpty
+        @(Get-Outbox $journal3 | Where-Object State -EQ 'Pending').Count | Should -Be 1
+    }
+}
+
+Describe 'An attachment left by a listener that died between acknowledging and archiving' {
+    BeforeAll {
+        # The attachment's bytes, behind a URL whose query is a credential.
+        Invoke-EmulatorControl -Emulator $emulator -Method Post -Path 'emulator/objectstore/buckets/attachments'
+        $content = [System.Text.Encoding]::UTF8.GetBytes("the customer's photo, as text`n")
+        $null = Invoke-WebRequest -Method Put -Uri "$baseUri/objectstore/attachments/att-crash/photo.txt" -Body $content -ContentType 'text/plain'
+        $url = "$baseUri/objectstore/attachments/att-crash/photo.txt?X-Amz-Signature=listenersecret0123456789&X-Amz-Expires=600"
+        $sha = [Convert]::ToHexString([System.Security.Cryptography.SHA256]::HashData($content)).ToLowerInvariant()
+        $journalPath = Join-Path $TestDrive 'crash/journal.db'
+        $dms = Join-Path $TestDrive 'crash-dms'
+        $audit = Join-Path $TestDrive 'crash-audit'
+
+        # The listener: it records the callback's attachment in the outbox (and answers the sender), claims it to
+        # archive it, and is killed before it can.
+        $script = Join-Path $TestDrive 'listener.ps1'
+        Set-Content -LiteralPath $script -Value @'
+param($ModulePath, $JournalPath, $Url, $Sha256, $Length)
+$ErrorActionPreference = 'Stop'
+Import-Module $ModulePath
+# Any cmdlet loads the engine assembly, whose journal type the listener uses directly.
+$null = Get-GcFileUploadPolicy
+$journal = [GenesysFileTransfer.Engine.Journal.Sqlite.SqliteTransferJournal]::Open($JournalPath)
+$now = [DateTimeOffset]::UtcNow
+$item = [GenesysFileTransfer.Engine.Journal.OutboxItem]@{
+    DocumentKey = 'attachment/integration-1/att-crash'; Kind = 'attachment'; ConversationId = 'conversation-1'
+    MessageId = 'inbound-1'; AttachmentId = 'att-crash'; Source = $Url; FileName = 'photo.txt'; ContentType = 'text/plain'
+    Sha256 = $Sha256; Length = [long]$Length; MetadataJson = '{"retentionDays":7}'; EnqueuedAt = $now; NextAttemptAt = $now
+}
+$null = $journal.Enqueue($item)
+$claimed = $journal.ClaimNext('listener-that-dies', [DateTimeOffset]::UtcNow, [TimeSpan]::FromSeconds(3))
+[Console]::Out.WriteLine("claimed $($claimed.DocumentKey)")
+[Console]::Out.Flush()
+Start-Sleep -Seconds 300
+'@
+        $executable = [System.Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+        $start = [System.Diagnostics.ProcessStartInfo]::new($executable)
+        if ([System.IO.Path]::GetFileNameWithoutExtension($executable) -eq 'dotnet') { $start.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
+        foreach ($argument in @('-NoProfile', '-NonInteractive', '-File', $script, $env:GFT_MODULE_PATH, $journalPath, $url, $sha, $content.Length)) { $start.ArgumentList.Add($argument) }
+        $start.UseShellExecute = $false
+        $start.RedirectStandardOutput = $true
+        $start.RedirectStandardError = $true
+        $listener = [System.Diagnostics.Process]::Start($start)
+        $errors = $listener.StandardError.ReadToEndAsync()
+        $line = $listener.StandardOutput.ReadLineAsync()
+        if (-not $line.Wait(60000)) { $listener.Kill($true); throw 'The listener did not claim its item within 60 s.' }
+        $claimedLine = $line.Result
+        $listener.Kill($true)
+        $listener.WaitForExit()
+        $killedAt = [DateTime]::UtcNow
+        if ($claimedLine -notlike 'claimed *') { throw "The listener failed: $claimedLine $($errors.Result)" }
+
+        $whileLeased = @(Sync-GcFileTransferDocument -Destination $dms -JournalPath $journalPath -AuditLogPath $audit)
+        $wait = 3.5 - ([DateTime]::UtcNow - $killedAt).TotalSeconds
+        if ($wait -gt 0) { Start-Sleep -Milliseconds ([int]($wait * 1000)) }
+        $afterRestart = @(Sync-GcFileTransferDocument -Destination $dms -JournalPath $journalPath -AuditLogPath $audit)
+    }
+
+    It 'stays reserved for the dead listener until its lease runs out' {
+        $claimedLine | Should -Be 'claimed attachment/integration-1/att-crash'
+        $whileLeased.Count | Should -Be 0
+    }
+
+    It 'is archived by a later run, once' {
+        $afterRestart.Count | Should -Be 1
+        $afterRestart[0].Kind | Should -Be 'attachment'
+        $afterRestart[0].Attempt | Should -Be 2
+        [System.IO.File]::ReadAllBytes($afterRestart[0].Location) | Should -Be $content
+        Get-Files $dms | Should -Be @('attachment/integration-1/att-crash/photo.txt', 'attachment/integration-1/att-crash/photo.txt.metadata.json')
+        @(Get-Outbox $journalPath | Where-Object State -EQ 'Archived').Count | Should -Be 1
+    }
+
+    It 'never writes the attachment URL''s signature' {
+        $written = (Get-ChildItem -LiteralPath $audit, $dms -Recurse -File | Get-Content -Raw) -join "`n"
+        $written | Should -Not -Match 'listenersecret0123456789'
+        $written | Should -Match ([regex]::Escape("$baseUri/objectstore/attachments/att-crash/photo.txt"))
+    }
+}
+
+Describe 'Sync-GcFileTransferDocument into an S3-compatible store' {
+    BeforeAll {
+        Invoke-EmulatorControl -Emulator $emulator -Method Post -Path 'emulator/objectstore/buckets/dms'
+        Invoke-EmulatorControl -Emulator $emulator -Method Post -Path 'emulator/objectstore/buckets/legal-hold'
+        $s3 = @{ S3ServiceUrl = "$baseUri/objectstore"; S3Credential = $s3Credential; S3Bucket = 'dms'; AuditLogPath = (Join-Path $TestDrive 's3-audit') }
+    }
+
+    It 'stores each document once as an object with x-amz-meta metadata, in the mapped bucket' {
+        $journalPath = Join-Path $TestDrive 's3/journal.db'
+        $transfer = Send-Delivered -JournalPath $journalPath -Name 's3.pdf'
+        $map = @{ $metadata.StorageBucketReference = 'legal-hold' }
+
+        $synced = @(Sync-GcFileTransferDocument @s3 -S3BucketMap $map -JournalPath $journalPath)
+        $again = @(Sync-GcFileTransferDocument @s3 -S3BucketMap $map -JournalPath $journalPath)
+
+        $synced.Count | Should -Be 1
+        $again.Count | Should -Be 0
+        $synced[0].Location | Should -Be "s3://legal-hold/transfer/$($transfer.TransferId)/s3.pdf"
+        $objects = @((Invoke-EmulatorControl -Emulator $emulator -Path 'emulator/objectstore').buckets | Where-Object name -EQ 'legal-hold' | ForEach-Object objects)
+        $objects.Count | Should -Be 1
+        $objects[0].sha256 | Should -Be (Get-Sha256 $transfer.Path)
+        $objects[0].metadata.'transfer-id' | Should -Be "$($transfer.TransferId)"
+        $objects[0].metadata.'retention-days' | Should -Be '30'
+    }
+
+    It 'keeps the document in the outbox when the store is down' {
+        $journalPath = Join-Path $TestDrive 's3-down/journal.db'
+        $null = Send-Delivered -JournalPath $journalPath -Name 'down.pdf'
+        Invoke-EmulatorControl -Emulator $emulator -Method Post -Path 'emulator/faults' -Body @{ route = 'objectstore'; count = 10; action = 'status'; status = 503 }
+        try {
+            $output = @(Sync-GcFileTransferDocument @s3 -JournalPath $journalPath -ErrorVariable failures -ErrorAction SilentlyContinue)
+        }
+        finally {
+            Invoke-EmulatorControl -Emulator $emulator -Method Delete -Path 'emulator/faults'
+        }
+
+        $output.Count | Should -Be 0
+        $failures.Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -BeLike 'DocumentSinkUnavailable,*'
+        $failures[0].CategoryInfo.Category | Should -Be 'ResourceUnavailable'
+        $failures[0].TargetObject | Should -BeLike 'transfer/*'
+        $pending = @(Get-Outbox $journalPath | Where-Object State -EQ 'Pending')
+        $pending.Count | Should -Be 1
+        $pending[0].NextAttemptAt | Should -BeGreaterThan ([DateTimeOffset]::UtcNow)
+        $pending[0].LastError | Should -BeLike 'DocumentSinkUnavailable:*'
+    }
+
+    It 'refuses S3 parameters without any bucket' {
+        { Sync-GcFileTransferDocument -S3ServiceUrl "$baseUri/objectstore" -S3Credential $s3Credential -JournalPath (Join-Path $TestDrive 'none.db') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'DocumentSinkInvalid,GenesysFileTransfer.Commands.SyncGcFileTransferDocumentCommand'
+    }
+}
