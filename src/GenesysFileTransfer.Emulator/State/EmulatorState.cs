@@ -68,7 +68,17 @@ public sealed class EmulatorState
         return record;
     }
 
-    internal void AddMessage(DeliveredMessage message) => _messages.Enqueue(message);
+    /// <summary>Raised on the request's thread once a message is recorded; the Open Messaging notifier listens.</summary>
+    internal event Action<DeliveredMessage>? MessageAdded;
+
+    /// <summary>Raised at the end of <see cref="Reset"/>, so parts that keep their own state can clear it too.</summary>
+    internal event Action? WasReset;
+
+    internal void AddMessage(DeliveredMessage message)
+    {
+        _messages.Enqueue(message);
+        MessageAdded?.Invoke(message);
+    }
 
     /// <summary>Forgets media, messages, extra conversations and the log. Issued tokens stay valid.</summary>
     internal void Reset()
@@ -79,5 +89,6 @@ public sealed class EmulatorState
         _conversations[Seeded.ConversationId] = Seeded;
         RequestLog.Clear();
         Blobs.DeleteAll();
+        WasReset?.Invoke();
     }
 }

@@ -1,0 +1,300 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Text;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace GenesysFileTransfer.Engine.Webhooks
+{
+    /// <summary>
+    /// Hosts a <see cref="WebhookProcessor"/> on HTTP prefixes (HttpListener, e.g. <c>http://127.0.0.1:8080/genesys/</c>)
+    /// until cancelled. Several callbacks are handled at once, each answered as soon as it is recorded; a slow or
+    /// oversized request never holds more than its own slot.
+    /// </summary>
+    public sealed class WebhookListener : IDisposable
+    {
+        /// <summary>How long a request may take to send its body; a sender that stalls longer gets no answer.</summary>
+        public static readonly TimeSpan BodyReadTimeout = TimeSpan.FromSeconds(30);
+
+        /// <summary>On stop, in-flight callbacks get this long to finish and be answered before the listener closes.</summary>
+        public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(1.5);
+
+        private static readonly byte[] Empty = Array.Empty<byte>();
+
+        private readonly WebhookProcessor _processor;
+        private readonly HttpListener _listener = new HttpListener();
+        private readonly SemaphoreSlim _slots;
+        private readonly List<Task> _inFlight = new List<Task>();
+        private int _disposed;
+
+        public WebhookListener(WebhookProcessor processor, IEnumerable<string> prefixes, int maxConcurrentRequests = 16)
+        {
+            _processor = processor ?? throw new ArgumentNullException(nameof(processor));
+            if (maxConcurrentRequests < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(maxConcurrentRequests), "At least one request must be allowed at a time.");
+            }
+
+            Prefixes = NormalizePrefixes(prefixes);
+            _slots = new SemaphoreSlim(maxConcurrentRequests);
+            foreach (string prefix in Prefixes)
+            {
+                _listener.Prefixes.Add(prefix);
+            }
+        }
+
+        /// <summary>The prefixes listened on, each ending in '/'.</summary>
+        public IReadOnlyList<string> Prefixes { get; }
+
+        public bool IsListening => _disposed == 0 && _listener.IsListening;
+
+        /// <summary>
+        /// Checks and completes prefixes: absolute http or https URLs, a trailing '/' added where missing (HttpListener
+        /// requires it). Throws ArgumentException naming the bad one.
+        /// </summary>
+        public static IReadOnlyList<string> NormalizePrefixes(IEnumerable<string> prefixes)
+        {
+            var result = new List<string>();
+            foreach (string raw in prefixes ?? Enumerable.Empty<string>())
+            {
+                string prefix = (raw ?? string.Empty).Trim();
+                if (!prefix.EndsWith("/", StringComparison.Ordinal))
+                {
+                    prefix += "/";
+                }
+
+                // HttpListener's wildcard hosts (+ and *) are not URI hosts; check the rest with a stand-in.
+                string checkable = prefix.Replace("://+", "://wildcard").Replace("://*", "://wildcard");
+                if (!Uri.TryCreate(checkable, UriKind.Absolute, out Uri? uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+                    || !string.IsNullOrEmpty(uri.Query) || !string.IsNullOrEmpty(uri.Fragment))
+                {
+                    throw new ArgumentException($"'{raw}' is not an HTTP listener prefix such as http://127.0.0.1:8080/genesys/.");
+                }
+
+                result.Add(prefix);
+            }
+
+            if (result.Count == 0)
+            {
+                throw new ArgumentException("At least one prefix is required, such as http://127.0.0.1:8080/genesys/.");
+            }
+
+            return result;
+        }
+
+        /// <summary>Starts listening; throws HttpListenerException when a prefix is taken or not allowed to this user.</summary>
+        public void Start()
+        {
+            if (!HttpListener.IsSupported)
+            {
+                throw new PlatformNotSupportedException("HttpListener is not supported on this platform.");
+            }
+
+            _listener.Start();
+        }
+
+        /// <summary>
+        /// Serves until <paramref name="cancellationToken"/> is cancelled, then lets in-flight callbacks finish for up
+        /// to <see cref="StopGrace"/> and closes. <paramref name="onResult"/> receives every answered request (on a
+        /// thread-pool thread); <paramref name="onError"/> an unexpected failure of one request, which was answered 500.
+        /// </summary>
+        public async Task RunAsync(Action<WebhookResult> onResult, Action<Exception>? onError, CancellationToken cancellationToken)
+        {
+            if (!_listener.IsListening)
+            {
+                Start();
+            }
+
+            var stopped = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (cancellationToken.Register(() => stopped.TrySetResult(true)))
+            {
+                try
+                {
+                    while (!cancellationToken.IsCancellationRequested)
+                    {
+                        Task<HttpListenerContext> next = _listener.GetContextAsync();
+                        if (await Task.WhenAny(next, stopped.Task).ConfigureAwait(false) != next)
+                        {
+                            // Closing below fails the pending accept; observe it so it is not reported as unobserved.
+                            _ = next.ContinueWith(t => t.Exception, TaskScheduler.Default);
+                            break;
+                        }
+
+                        HttpListenerContext context;
+                        try
+                        {
+                            context = await next.ConfigureAwait(false);
+                        }
+                        catch (HttpListenerException) when (cancellationToken.IsCancellationRequested || !_listener.IsListening)
+                        {
+                            break;
+                        }
+
+                        long started = Stopwatch.GetTimestamp();
+                        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                        Task handling = Task.Run(() => HandleAsync(context, started, onResult, onError));
+                        lock (_inFlight)
+                        {
+                            _inFlight.RemoveAll(t => t.IsCompleted);
+                            _inFlight.Add(handling);
+                        }
+                    }
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                }
+                catch (ObjectDisposedException) when (cancellationToken.IsCancellationRequested || _disposed != 0)
+                {
+                }
+                finally
+                {
+                    Task[] pending;
+                    lock (_inFlight)
+                    {
+                        pending = _inFlight.ToArray();
+                    }
+
+                    await Task.WhenAny(Task.WhenAll(pending), Task.Delay(StopGrace)).ConfigureAwait(false);
+                    CloseListener();
+                }
+            }
+        }
+
+        private async Task HandleAsync(HttpListenerContext context, long started, Action<WebhookResult> onResult, Action<Exception>? onError)
+        {
+            try
+            {
+                HttpListenerRequest request = context.Request;
+                var info = new WebhookRequestInfo
+                {
+                    Method = request.HttpMethod,
+                    Target = request.Url?.AbsolutePath,
+                    RemoteAddress = request.RemoteEndPoint?.Address.ToString(),
+                    StartTimestamp = started,
+                };
+
+                WebhookResult result;
+                int max = _processor.Options.MaxBodyBytes;
+                if (!string.Equals(request.HttpMethod, "POST", StringComparison.OrdinalIgnoreCase))
+                {
+                    context.Response.AddHeader("Allow", "POST");
+                    result = _processor.Refuse(405, WebhookReasons.MethodNotAllowed, $"{request.HttpMethod} is not accepted; callbacks are POSTed.", 0, info);
+                }
+                else if (request.ContentLength64 > max)
+                {
+                    // Refused on the declared length without reading: an oversized body never occupies memory.
+                    result = _processor.Refuse(413, WebhookReasons.BodyTooLarge, $"The body declares {request.ContentLength64} bytes; at most {max} are accepted.", request.ContentLength64, info);
+                }
+                else
+                {
+                    byte[]? body = await ReadBodyAsync(request.InputStream, max).ConfigureAwait(false);
+                    result = body is null
+                        ? _processor.Refuse(413, WebhookReasons.BodyTooLarge, $"The body is longer than {max} bytes.", max + 1L, info)
+                        : _processor.Process(body, WebhookHeaders.From(request.Headers), info);
+                }
+
+                Respond(context.Response, result.StatusCode, result.ResponseBody);
+                onResult(result);
+            }
+            catch (Exception ex)
+            {
+                TryRespond(context.Response, 500, "{\"error\":\"internal error\"}");
+                onError?.Invoke(ex);
+            }
+            finally
+            {
+                try
+                {
+                    _slots.Release();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // A request that outlived the stop grace finishes after the listener was disposed.
+                }
+            }
+        }
+
+        /// <summary>The whole body, or null as soon as it passes <paramref name="max"/> bytes (chunked bodies have no declared length).</summary>
+        private static async Task<byte[]?> ReadBodyAsync(Stream input, int max)
+        {
+            using (var timeout = new CancellationTokenSource(BodyReadTimeout))
+            using (var buffer = new MemoryStream())
+            {
+                byte[] chunk = new byte[16384];
+                while (true)
+                {
+                    int read = await input.ReadAsync(chunk, 0, chunk.Length, timeout.Token).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        return buffer.ToArray();
+                    }
+
+                    if (buffer.Length + read > max)
+                    {
+                        return null;
+                    }
+
+                    buffer.Write(chunk, 0, read);
+                }
+            }
+        }
+
+        private static void Respond(HttpListenerResponse response, int statusCode, string body)
+        {
+            byte[] bytes = string.IsNullOrEmpty(body) ? Empty : Encoding.UTF8.GetBytes(body);
+            response.StatusCode = statusCode;
+            response.ContentType = "application/json";
+            response.ContentLength64 = bytes.Length;
+            response.OutputStream.Write(bytes, 0, bytes.Length);
+            response.Close();
+        }
+
+        private static void TryRespond(HttpListenerResponse response, int statusCode, string body)
+        {
+            try
+            {
+                Respond(response, statusCode, body);
+            }
+            catch (Exception)
+            {
+                // The answer may already be on the wire, or the client gone; nothing more can be said to it.
+                try
+                {
+                    response.Abort();
+                }
+                catch (Exception)
+                {
+                }
+            }
+        }
+
+        private void CloseListener()
+        {
+            try
+            {
+                if (_listener.IsListening)
+                {
+                    _listener.Stop();
+                }
+
+                _listener.Close();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                CloseListener();
+                _slots.Dispose();
+            }
+        }
+    }
+}

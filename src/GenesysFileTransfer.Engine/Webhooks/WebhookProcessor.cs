@@ -1,0 +1,325 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using System.Text.Json;
+using GenesysFileTransfer.Engine.Audit;
+using GenesysFileTransfer.Engine.Http;
+using GenesysFileTransfer.Engine.Journal;
+
+namespace GenesysFileTransfer.Engine.Webhooks
+{
+    /// <summary>Audit vocabulary of the callback receiver; stable because log queries depend on it.</summary>
+    public static class WebhookAuditOperations
+    {
+        /// <summary>One record per callback, whatever became of it.</summary>
+        public const string Receive = "webhook";
+
+        /// <summary>One record per attachment newly put in the outbox.</summary>
+        public const string Enqueue = "enqueue";
+
+        /// <summary>The audit outcome of an acknowledged repeat (the other outcomes are <see cref="AuditOutcomes"/>).</summary>
+        public const string DuplicateOutcome = "duplicate";
+    }
+
+    /// <summary>Where a callback came from, for the latency and the audit record; every field optional.</summary>
+    public sealed class WebhookRequestInfo
+    {
+        public string? Method { get; set; }
+
+        /// <summary>The request path, without query string.</summary>
+        public string? Target { get; set; }
+
+        public string? RemoteAddress { get; set; }
+
+        /// <summary><see cref="Stopwatch.GetTimestamp"/> when the request arrived, so reading the body counts in the latency.</summary>
+        public long? StartTimestamp { get; set; }
+    }
+
+    /// <summary>
+    /// Verifies and records one callback. It only does what must happen before the answer: verify the signature on
+    /// the raw bytes, put announced attachments in the durable outbox, move receipt statuses forward, record the event
+    /// id. Downloading and archiving happen later, from the outbox, because the sender gives up after 10 seconds and
+    /// retries; a process that dies after answering still has the work in the journal.
+    /// Thread-safe: a listener processes several callbacks at once.
+    /// </summary>
+    public sealed class WebhookProcessor
+    {
+        private readonly WebhookOptions _options;
+        private readonly ITransferJournal _journal;
+        private readonly AuditLog _audit;
+        private readonly string _metadataJson;
+
+        public WebhookProcessor(WebhookOptions options, ITransferJournal journal, AuditLog? audit)
+        {
+            _options = options ?? throw new ArgumentNullException(nameof(options));
+            _options.Validate();
+            _journal = journal ?? throw new ArgumentNullException(nameof(journal));
+            _audit = audit ?? AuditLog.Disabled();
+            _metadataJson = options.AttachmentMetadata is null ? "{}" : JsonSerializer.Serialize(options.AttachmentMetadata, Json.Options);
+        }
+
+        public WebhookOptions Options => _options;
+
+        public string EventSource => _options.ResolvedEventSource;
+
+        public WebhookResult Process(byte[] body, WebhookHeaders headers, WebhookRequestInfo? request = null)
+        {
+            if (body is null)
+            {
+                throw new ArgumentNullException(nameof(body));
+            }
+
+            headers ??= WebhookHeaders.Empty;
+            long started = request?.StartTimestamp ?? Stopwatch.GetTimestamp();
+            DateTimeOffset receivedAt = _options.Time.GetUtcNow();
+            var result = new WebhookResult { ReceivedAt = receivedAt, Scheme = _options.Scheme, EventSource = EventSource, BodyLength = body.Length };
+
+            if (body.Length > _options.MaxBodyBytes)
+            {
+                return Finish(result, request, started, 413, WebhookReasons.BodyTooLarge, $"The body has {body.Length} bytes; at most {_options.MaxBodyBytes} are accepted.");
+            }
+
+            SignatureCheck check = _options.Scheme == WebhookScheme.OpenMessaging
+                ? OpenMessagingSignature.Verify(body, headers, _options.Secret)
+                : StandardWebhooksSignature.Verify(body, headers, _options.Secret, receivedAt, _options.TimestampTolerance);
+            if (!check.IsValid)
+            {
+                // Nothing is recorded under it, but the id the sender claimed helps match the refusal to its log.
+                result.EventId = check.WebhookId is null ? null : Truncate(check.WebhookId);
+                return Finish(result, request, started, 401, check.Reason!, check.Detail!);
+            }
+
+            if (!CallbackPayload.TryParse(body, _options.Scheme, out CallbackPayload payload, out string error))
+            {
+                result.EventId = check.WebhookId;
+                return Finish(result, request, started, 400, WebhookReasons.PayloadMalformed, error);
+            }
+
+            result.EventId = _options.Scheme == WebhookScheme.StandardWebhooks
+                ? check.WebhookId
+                : payload.IsReceipt ? payload.MessageId + ":" + payload.ReceiptStatus : payload.MessageId;
+            result.MessageId = payload.MessageId;
+            result.MessageType = payload.MessageType;
+            result.Direction = payload.Direction;
+            result.IntegrationId = payload.ChannelId;
+            result.ConversationId = payload.ConversationId;
+            result.ReceiptStatus = payload.ReceiptStatus;
+
+            if (!CallbackPayload.IsSafeId(result.EventId!))
+            {
+                return Finish(result, request, started, 400, WebhookReasons.PayloadMalformed, "The event id is empty, too long or holds characters an id never has.");
+            }
+
+            return Record(result, payload, request, started);
+        }
+
+        /// <summary>Answers a request the host refuses before it has a body to verify (wrong method, declared length over the cap).</summary>
+        public WebhookResult Refuse(int statusCode, string reason, string detail, long bodyLength, WebhookRequestInfo? request = null)
+        {
+            var result = new WebhookResult
+            {
+                ReceivedAt = _options.Time.GetUtcNow(),
+                Scheme = _options.Scheme,
+                EventSource = EventSource,
+                BodyLength = bodyLength,
+            };
+            return Finish(result, request, request?.StartTimestamp ?? Stopwatch.GetTimestamp(), statusCode, reason, detail);
+        }
+
+        /// <summary>
+        /// The effects first, the event id last. Each effect is idempotent on its own (the outbox is keyed by document
+        /// key, a status only moves up), so if the process dies in between, the sender's retry finds the event not yet
+        /// recorded and completes it; recording first would turn that retry into a "duplicate" and lose the attachment.
+        /// A true duplicate repeats the effects as no-ops: nothing changes.
+        /// </summary>
+        private WebhookResult Record(WebhookResult result, CallbackPayload payload, WebhookRequestInfo? request, long started)
+        {
+            var attachments = new List<WebhookAttachment>();
+            try
+            {
+                foreach (CallbackAttachment attachment in payload.Attachments)
+                {
+                    attachments.Add(EnqueueAttachment(result, payload, attachment));
+                }
+
+                if (payload.IsReceipt)
+                {
+                    if (MessageStatusRanks.TryGetRank(payload.ReceiptStatus!, out int rank))
+                    {
+                        result.StatusAdvanced = _journal.AdvanceMessageStatus(payload.MessageId!, payload.ReceiptStatus!, rank, result.ReceivedAt);
+                    }
+                    else
+                    {
+                        result.StatusAdvanced = false;
+                        result.Detail = $"Receipt status '{Truncate(payload.ReceiptStatus!)}' is not one this module ranks; the message status was left as it was.";
+                    }
+
+                    result.MessageStatus = _journal.GetMessageStatus(payload.MessageId!);
+                }
+
+                bool first = _journal.TryRecordEvent(EventSource, result.EventId!, result.ReceivedAt);
+                result.Attachments = attachments;
+                result.Accepted = first;
+                result.Duplicate = !first;
+                result.Outcome = first ? WebhookOutcomes.Accepted : WebhookOutcomes.Duplicate;
+                result.StatusCode = 200;
+                result.ResponseBody = first ? "{\"status\":\"accepted\"}" : "{\"status\":\"duplicate\"}";
+            }
+            catch (Exception ex)
+            {
+                // Not acknowledged: the sender retries, and whatever was written already is written idempotently.
+                result.Attachments = attachments;
+                return Finish(result, request, started, 500, WebhookReasons.JournalUnavailable, "The journal could not record the callback: " + Redaction.Scrub(ex.Message));
+            }
+
+            result.LatencyMs = Elapsed(started);
+            WriteAudit(result, request);
+            return result;
+        }
+
+        private WebhookAttachment EnqueueAttachment(WebhookResult result, CallbackPayload payload, CallbackAttachment attachment)
+        {
+            string documentKey = "attachment/" + payload.ChannelId + "/" + attachment.Id;
+            var item = new OutboxItem
+            {
+                DocumentKey = documentKey,
+                Kind = "attachment",
+                ConversationId = payload.ConversationId,
+                MessageId = payload.MessageId,
+                AttachmentId = attachment.Id,
+                // The full URL, query included: the archiver needs it to download. It is stored, never logged.
+                Source = attachment.Url.AbsoluteUri,
+                FileName = attachment.FileName,
+                ContentType = attachment.Mime,
+                Sha256 = attachment.Sha256,
+                Length = attachment.ContentSizeBytes,
+                MetadataJson = _metadataJson,
+                State = OutboxState.Pending,
+                EnqueuedAt = result.ReceivedAt,
+                NextAttemptAt = result.ReceivedAt,
+            };
+
+            bool enqueued = _journal.Enqueue(item);
+            var view = new WebhookAttachment
+            {
+                AttachmentId = attachment.Id,
+                FileName = attachment.FileName,
+                ContentType = attachment.Mime,
+                Length = attachment.ContentSizeBytes,
+                Sha256 = attachment.Sha256,
+                Location = Redaction.StripQuery(attachment.Url) ?? string.Empty,
+                DocumentKey = documentKey,
+                Enqueued = enqueued,
+            };
+
+            if (enqueued)
+            {
+                _audit.Write(new AuditRecord(WebhookAuditOperations.Enqueue, AuditOutcomes.Success)
+                {
+                    CorrelationId = _options.CorrelationId,
+                    ConversationId = payload.ConversationId,
+                    MediaId = attachment.Id,
+                    FileName = attachment.FileName,
+                    Sha256 = attachment.Sha256,
+                    Bytes = attachment.ContentSizeBytes,
+                    Target = view.Location,
+                    Detail = $"document {documentKey}; message {payload.MessageId}",
+                });
+            }
+
+            return view;
+        }
+
+        private WebhookResult Finish(WebhookResult result, WebhookRequestInfo? request, long started, int statusCode, string reason, string detail)
+        {
+            result.StatusCode = statusCode;
+            result.Reason = reason;
+            result.Detail = detail;
+            result.Accepted = false;
+            result.Duplicate = false;
+            result.Outcome = statusCode >= 500 ? WebhookOutcomes.Failed : WebhookOutcomes.Refused;
+            result.ResponseBody = ResponseFor(statusCode);
+            result.LatencyMs = Elapsed(started);
+            WriteAudit(result, request);
+            return result;
+        }
+
+        private void WriteAudit(WebhookResult result, WebhookRequestInfo? request)
+        {
+            string outcome = result.Accepted
+                ? AuditOutcomes.Success
+                : result.Duplicate ? WebhookAuditOperations.DuplicateOutcome
+                : result.StatusCode >= 500 ? AuditOutcomes.Failure
+                : AuditOutcomes.Refused;
+
+            var detail = new List<string> { "scheme " + result.Scheme };
+            if (result.EventId != null)
+            {
+                detail.Add("event " + result.EventSource + "/" + Truncate(result.EventId));
+            }
+
+            if (result.MessageType != null)
+            {
+                detail.Add("type " + Truncate(result.MessageType));
+            }
+
+            if (result.Attachments.Count > 0)
+            {
+                detail.Add(string.Format(CultureInfo.InvariantCulture, "attachments {0} (new {1})", result.Attachments.Count, result.Attachments.Count(a => a.Enqueued)));
+            }
+
+            if (result.StatusAdvanced is bool advanced)
+            {
+                detail.Add(advanced ? "status advanced" : "status kept " + (result.MessageStatus ?? "(none)"));
+            }
+
+            if (result.Detail != null)
+            {
+                detail.Add(result.Detail);
+            }
+
+            if (request?.RemoteAddress != null)
+            {
+                detail.Add("from " + request.RemoteAddress);
+            }
+
+            WebhookAttachment? single = result.Attachments.Count == 1 ? result.Attachments[0] : null;
+            _audit.Write(new AuditRecord(WebhookAuditOperations.Receive, outcome)
+            {
+                CorrelationId = _options.CorrelationId,
+                ConversationId = result.ConversationId,
+                MediaId = single?.AttachmentId,
+                FileName = single?.FileName,
+                Sha256 = single?.Sha256,
+                HttpMethod = request?.Method ?? "POST",
+                Target = request?.Target,
+                HttpStatus = result.StatusCode,
+                LatencyMs = result.LatencyMs,
+                Bytes = result.BodyLength,
+                Status = result.ReceiptStatus,
+                ErrorCode = result.Reason,
+                Detail = string.Join("; ", detail),
+            });
+        }
+
+        private static string ResponseFor(int statusCode)
+        {
+            switch (statusCode)
+            {
+                case 401: return "{\"error\":\"unauthorized\"}";
+                case 405: return "{\"error\":\"method not allowed\"}";
+                case 413: return "{\"error\":\"payload too large\"}";
+                case 500: return "{\"error\":\"not recorded; retry later\"}";
+                default: return "{\"error\":\"bad request\"}";
+            }
+        }
+
+        private static double Elapsed(long started) =>
+            Math.Round((Stopwatch.GetTimestamp() - started) * 1000.0 / Stopwatch.Frequency, 1);
+
+        /// <summary>Values from the network go into the log capped, so a sender cannot flood it.</summary>
+        private static string Truncate(string value) => value.Length <= 200 ? value : value.Substring(0, 200) + "…";
+    }
+}

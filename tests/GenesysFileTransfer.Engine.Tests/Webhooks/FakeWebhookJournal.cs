@@ -1,0 +1,100 @@
+using GenesysFileTransfer.Engine.Journal;
+using GenesysFileTransfer.Engine.Transfers;
+
+namespace GenesysFileTransfer.Engine.Tests.Webhooks;
+
+/// <summary>
+/// The parts of <see cref="ITransferJournal"/> the callback processor uses (events, message statuses, the outbox), in
+/// memory, with the journal's documented semantics; the rest is not needed here. <see cref="FailNext"/> makes the next
+/// call of one method throw, as a locked or unreachable journal would.
+/// </summary>
+internal sealed class FakeWebhookJournal : ITransferJournal
+{
+    private readonly object _gate = new();
+    private readonly HashSet<(string Source, string EventId)> _events = new();
+    private readonly Dictionary<string, (string Status, int Rank)> _statuses = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, OutboxItem> _outbox = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> _failures = new(StringComparer.Ordinal);
+
+    public string Location => "memory";
+
+    public int EventCount
+    {
+        get { lock (_gate) return _events.Count; }
+    }
+
+    public IReadOnlyCollection<(string Source, string EventId)> Events
+    {
+        get { lock (_gate) return _events.ToArray(); }
+    }
+
+    /// <summary>The next <paramref name="count"/> calls of <paramref name="method"/> throw.</summary>
+    public void FailNext(string method, int count = 1)
+    {
+        lock (_gate) _failures[method] = count;
+    }
+
+    public bool TryRecordEvent(string source, string eventId, DateTimeOffset receivedAt)
+    {
+        lock (_gate)
+        {
+            MaybeFail(nameof(TryRecordEvent));
+            return _events.Add((source, eventId));
+        }
+    }
+
+    public bool AdvanceMessageStatus(string messageId, string status, int rank, DateTimeOffset at)
+    {
+        lock (_gate)
+        {
+            MaybeFail(nameof(AdvanceMessageStatus));
+            if (_statuses.TryGetValue(messageId, out var current) && current.Rank >= rank) return false;
+            _statuses[messageId] = (status, rank);
+            return true;
+        }
+    }
+
+    public string? GetMessageStatus(string messageId)
+    {
+        lock (_gate) return _statuses.TryGetValue(messageId, out var current) ? current.Status : null;
+    }
+
+    public bool Enqueue(OutboxItem item)
+    {
+        lock (_gate)
+        {
+            MaybeFail(nameof(Enqueue));
+            if (_outbox.ContainsKey(item.DocumentKey)) return false;
+            _outbox[item.DocumentKey] = item;
+            return true;
+        }
+    }
+
+    public IReadOnlyList<OutboxItem> GetOutbox(OutboxState? state)
+    {
+        lock (_gate) return _outbox.Values.Where(i => state is null || i.State == state).ToArray();
+    }
+
+    private void MaybeFail(string method)
+    {
+        if (_failures.TryGetValue(method, out var left) && left > 0)
+        {
+            _failures[method] = left - 1;
+            throw new TransferJournalException(Location, $"The journal is locked ({method}).");
+        }
+    }
+
+    public void UpsertTransfer(JournalTransfer transfer) => throw new NotSupportedException();
+    public JournalTransfer? GetTransfer(Guid transferId) => throw new NotSupportedException();
+    public JournalTransfer? FindByIdempotencyKey(string idempotencyKey) => throw new NotSupportedException();
+    public IReadOnlyList<JournalTransfer> QueryTransfers(TransferQuery query) => throw new NotSupportedException();
+    public void AppendHistory(Guid transferId, TransferHistoryEntry entry) => throw new NotSupportedException();
+    public IReadOnlyList<TransferHistoryEntry> GetHistory(Guid transferId) => throw new NotSupportedException();
+    public OutboxItem? ClaimNext(string workerId, DateTimeOffset now, TimeSpan lease) => throw new NotSupportedException();
+    public bool MarkArchived(string documentKey, string workerId, string storedLocation, DateTimeOffset at) => throw new NotSupportedException();
+    public bool MarkRetry(string documentKey, string workerId, string error, DateTimeOffset nextAttemptAt) => throw new NotSupportedException();
+
+    public void Dispose()
+    {
+    }
+}

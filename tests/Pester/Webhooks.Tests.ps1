@@ -1,0 +1,391 @@
+# Receiving callbacks through the staged module: Receive-GcWebhookEvent on bodies the test signs itself,
+# Start-GcWebhookListener taking the emulator's real Open Messaging callbacks after Send-GcFile -Deliver (copies
+# included) and stopping on Ctrl+C, and two listener processes sharing one journal that receive the same events at
+# once, are then killed, and still leave exactly one archived document per attachment.
+
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module $env:GFT_MODULE_PATH -Force
+    # Any cmdlet loads the engine assembly; the tests read the journal through its types.
+    $null = Get-GcFileUploadPolicy
+    $emulator = Start-TestEmulator
+    Invoke-EmulatorControl -Emulator $emulator -Method Patch -Path 'emulator/settings' -Body @{ validationDelayMs = 0 }
+
+    $secretText = 'pester-open-messaging-secret-0123'
+    $secret = ConvertTo-SecureString $secretText -AsPlainText -Force
+    $integrationId = '5c0ffee0-aaaa-4bbb-8ccc-0123456789ab'
+    $target = @{ ConversationId = $emulator.ConversationId; CommunicationId = $emulator.CommunicationId }
+    $metadata = @{ StorageBucketReference = '3f2504e0-4f89-41d3-9a0c-0305e82c3301'; RetentionDays = 30 }
+    $http = [System.Net.Http.HttpClient]::new()
+    $http.Timeout = [TimeSpan]::FromSeconds(20)
+
+    function Get-FreePort {
+        $probe = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $probe.Start()
+        try { $probe.LocalEndpoint.Port } finally { $probe.Stop() }
+    }
+
+    function Get-Signature([string] $Body, [string] $Key = $secretText) {
+        # Computed here, not by the module: the sender's side of the contract.
+        $hmac = [System.Security.Cryptography.HMACSHA256]::new([System.Text.Encoding]::UTF8.GetBytes($Key))
+        try { 'sha256=' + [Convert]::ToBase64String($hmac.ComputeHash([System.Text.Encoding]::UTF8.GetBytes($Body))) } finally { $hmac.Dispose() }
+    }
+
+    function New-OpenMessage {
+        # An outbound OpenNormalizedMessage with one attachment, as Genesys Cloud sends it.
+        param([string] $MessageId, [string] $AttachmentId, [string] $Url = "https://media.example.test/$AttachmentId/file.pdf?X-Amz-Signature=secret-signature",
+            [string] $FileName = 'file.pdf', [string] $Mime = 'application/pdf', [string] $Sha256 = ('a' * 64), [long] $Size = 100)
+        [ordered]@{
+            id        = $MessageId
+            channel   = [ordered]@{ id = $integrationId; platform = 'Open'; type = 'Private'; to = @{ id = 'customer'; idType = 'Opaque' } }
+            type      = 'Text'
+            content   = @([ordered]@{ contentType = 'Attachment'; attachment = [ordered]@{ id = $AttachmentId; mediaType = 'File'; url = $Url; mime = $Mime; filename = $FileName; sha256 = $Sha256; contentSizeBytes = $Size } })
+            direction = 'Outbound'
+            metadata  = @{ conversationId = $emulator.ConversationId }
+        } | ConvertTo-Json -Depth 10 -Compress
+    }
+
+    function Get-Outbox([string] $JournalPath) {
+        $journal = [GenesysFileTransfer.Engine.Journal.Sqlite.SqliteTransferJournal]::Open($JournalPath)
+        try { @($journal.GetOutbox($null)) } finally { $journal.Dispose() }
+    }
+
+    function Get-AuditText([string] $Folder) {
+        (Get-ChildItem -LiteralPath $Folder -Filter '*.jsonl' | ForEach-Object {
+            $stream = [System.IO.FileStream]::new($_.FullName, 'Open', 'Read', 'ReadWrite, Delete')
+            try { [System.IO.StreamReader]::new($stream).ReadToEnd() } finally { $stream.Dispose() }
+        }) -join "`n"
+    }
+
+    function Send-Callback([string] $Url, [string] $Body, [string] $Signature = (Get-Signature $Body)) {
+        # Returns the task, so callers can send many at once.
+        $request = [System.Net.Http.HttpRequestMessage]::new([System.Net.Http.HttpMethod]::Post, $Url)
+        $request.Content = [System.Net.Http.StringContent]::new($Body, [System.Text.Encoding]::UTF8, 'application/json')
+        $null = $request.Headers.TryAddWithoutValidation('X-Hub-Signature-256', $Signature)
+        $http.SendAsync($request)
+    }
+
+    function Wait-Listening([string] $Url, [int] $TimeoutSeconds = 60, [System.Diagnostics.Process] $Process) {
+        # A listener answers GET with 405; before it listens the connection is refused.
+        $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+        while ([DateTime]::UtcNow -lt $deadline) {
+            if ($Process -and $Process.HasExited) { throw "The listener process exited with code $($Process.ExitCode)." }
+            try {
+                $response = $http.GetAsync($Url).GetAwaiter().GetResult()
+                if ([int]$response.StatusCode -eq 405) { return }
+            }
+            catch { }
+            Start-Sleep -Milliseconds 100
+        }
+        throw "Nothing listened on $Url within $TimeoutSeconds s."
+    }
+
+    function Set-Integration([string] $Url, [hashtable] $Faults = @{}) {
+        $null = Invoke-RestMethod -Method Put -Uri "$($emulator.BaseUri)/emulator/integrations/open" -ContentType 'application/json' -Body (@{
+                outboundNotificationWebhookUrl = $Url; outboundNotificationWebhookSignatureSecretToken = $secretText; integrationId = $integrationId; retryDelayMs = 200
+            } | ConvertTo-Json)
+        $null = Invoke-RestMethod -Method Put -Uri "$($emulator.BaseUri)/emulator/integrations/open/faults" -ContentType 'application/json' -Body ($Faults | ConvertTo-Json)
+    }
+}
+
+AfterAll {
+    Disconnect-GcCloud -ErrorAction SilentlyContinue
+    $http.Dispose()
+    Stop-TestEmulator -Emulator $emulator
+}
+
+Describe 'Receive-GcWebhookEvent' {
+    BeforeAll {
+        $journalPath = Join-Path $TestDrive 'receive/journal.db'
+        $auditPath = Join-Path $TestDrive 'receive/audit'
+        $receive = @{ Secret = $secret; JournalPath = $journalPath; AuditLogPath = $auditPath }
+    }
+
+    It 'accepts a body signed by the sender, queues its attachment, and treats the same body again as a duplicate' {
+        $body = New-OpenMessage -MessageId 'msg-r1' -AttachmentId 'att-r1' -FileName 'invoice.pdf'
+        $headers = @{ 'x-hub-signature-256' = (Get-Signature $body); 'content-type' = 'application/json' }
+
+        $first = Receive-GcWebhookEvent -Body $body -Headers $headers @receive
+        $again = Receive-GcWebhookEvent -Body ([System.Text.Encoding]::UTF8.GetBytes($body)) -Headers $headers @receive
+
+        $first | Should -BeOfType ([GenesysFileTransfer.Engine.Webhooks.WebhookResult])
+        $first.StatusCode | Should -Be 200
+        $first.Outcome | Should -Be 'accepted'
+        $first.EventId | Should -Be 'msg-r1'
+        $first.ResponseBody | Should -Be '{"status":"accepted"}'
+        $first.Attachments[0].DocumentKey | Should -Be "attachment/$integrationId/att-r1"
+        $first.Attachments[0].Location | Should -Be 'https://media.example.test/att-r1/file.pdf'
+        $again.StatusCode | Should -Be 200
+        $again.Outcome | Should -Be 'duplicate'
+        $items = @(Get-Outbox $journalPath | Where-Object AttachmentId -EQ 'att-r1')
+        $items.Count | Should -Be 1
+        $items[0].Source | Should -Match 'X-Amz-Signature=secret-signature$'
+        $items[0].FileName | Should -Be 'invoice.pdf'
+        $items[0].ConversationId | Should -Be $emulator.ConversationId
+    }
+
+    It 'answers 401 to a forged signature and records nothing' {
+        $body = New-OpenMessage -MessageId 'msg-r2' -AttachmentId 'att-r2'
+
+        $forged = Receive-GcWebhookEvent -Body $body -Headers @{ 'X-Hub-Signature-256' = (Get-Signature $body 'guessed-secret-guessed') } @receive
+        $missing = Receive-GcWebhookEvent -Body $body -Headers @{} @receive
+
+        $forged.StatusCode | Should -Be 401
+        $forged.Reason | Should -Be 'SignatureMismatch'
+        $missing.StatusCode | Should -Be 401
+        $missing.Reason | Should -Be 'SignatureMissing'
+        @(Get-Outbox $journalPath | Where-Object AttachmentId -EQ 'att-r2').Count | Should -Be 0
+        # Had the forged event been recorded, the genuine one would now be a duplicate.
+        (Receive-GcWebhookEvent -Body $body -Headers @{ 'X-Hub-Signature-256' = (Get-Signature $body) } @receive).Outcome | Should -Be 'accepted'
+    }
+
+    It 'refuses a Standard Webhooks request with a stale timestamp' {
+        $key = [byte[]](1..32)
+        $whsec = ConvertTo-SecureString ('whsec_' + [Convert]::ToBase64String($key)) -AsPlainText -Force
+        $body = '{"type":"message.outbound","data":{"id":"msg-r3"}}'
+        function Get-Headers([long] $Timestamp) {
+            $hmac = [System.Security.Cryptography.HMACSHA256]::new($key)
+            $signature = 'v1,' + [Convert]::ToBase64String($hmac.ComputeHash([System.Text.Encoding]::UTF8.GetBytes("evt-r3.$Timestamp.$body")))
+            @{ 'webhook-id' = 'evt-r3'; 'webhook-timestamp' = "$Timestamp"; 'webhook-signature' = $signature }
+        }
+        $standard = @{ Scheme = 'StandardWebhooks'; Secret = $whsec; JournalPath = $journalPath; AuditLogPath = $auditPath }
+
+        $stale = Receive-GcWebhookEvent -Body $body -Headers (Get-Headers ([DateTimeOffset]::UtcNow.AddMinutes(-10).ToUnixTimeSeconds())) @standard
+        $fresh = Receive-GcWebhookEvent -Body $body -Headers (Get-Headers ([DateTimeOffset]::UtcNow.ToUnixTimeSeconds())) @standard
+
+        $stale.StatusCode | Should -Be 401
+        $stale.Reason | Should -Be 'TimestampStale'
+        $fresh.StatusCode | Should -Be 200
+        $fresh.EventId | Should -Be 'evt-r3'
+        $fresh.Outcome | Should -Be 'accepted' -Because 'the stale attempt recorded nothing'
+    }
+
+    It 'never moves a message status back when receipts arrive out of order' {
+        $results = foreach ($status in 'Read', 'Delivered', 'Sent') {
+            $body = @{ id = 'msg-r4'; channel = @{ id = $integrationId }; type = 'Receipt'; status = $status; direction = 'Outbound' } | ConvertTo-Json -Compress
+            Receive-GcWebhookEvent -Body $body -Headers @{ 'X-Hub-Signature-256' = (Get-Signature $body) } @receive
+        }
+
+        $results.StatusCode | Should -Be @(200, 200, 200)
+        $results.StatusAdvanced | Should -Be @($true, $false, $false)
+        $results.MessageStatus | Should -Be @('Read', 'Read', 'Read')
+    }
+
+    It 'stops with <ErrorId> for <Case>' -TestCases @(
+        @{ Case = 'a parsed body'; ErrorId = 'WebhookBodyInvalid'; Arguments = @{ Body = @{ id = 'x' }; Headers = @{} } }
+        @{ Case = 'no secret'; ErrorId = 'WebhookSecretMissing'; Arguments = @{ Body = '{}'; Headers = @{}; Secret = $null } }
+        @{ Case = 'a whsec secret that is not base64'; ErrorId = 'WebhookSecretMissing'; Arguments = @{ Body = '{}'; Headers = @{}; Scheme = 'StandardWebhooks'; Secret = (ConvertTo-SecureString 'whsec_***' -AsPlainText -Force) } }
+    ) {
+        param($Case, $ErrorId, $Arguments)
+        $parameters = @{ Secret = $secret; JournalPath = $journalPath; AuditLogPath = $auditPath }
+        foreach ($key in $Arguments.Keys) { $parameters[$key] = $Arguments[$key] }
+        if ($null -eq $parameters.Secret) { $parameters.Remove('Secret') }
+        $saved = $env:GENESYS_WEBHOOK_SECRET
+        $env:GENESYS_WEBHOOK_SECRET = $null
+        try {
+            { Receive-GcWebhookEvent @parameters -ErrorAction Stop } | Should -Throw -ErrorId "$ErrorId,GenesysFileTransfer.Commands.ReceiveGcWebhookEventCommand"
+        }
+        finally { $env:GENESYS_WEBHOOK_SECRET = $saved }
+    }
+
+    It 'audits every callback and never writes the secret or an attachment URL signature' {
+        $text = Get-AuditText $auditPath
+        $records = $text -split "`n" | Where-Object { $_ } | ForEach-Object { $_ | ConvertFrom-Json }
+        $callbacks = @($records | Where-Object operation -EQ 'webhook')
+
+        $callbacks.Count | Should -BeGreaterOrEqual 9
+        @($callbacks | Where-Object outcome -EQ 'duplicate').Count | Should -BeGreaterOrEqual 1
+        @($callbacks | Where-Object { $_.outcome -eq 'refused' -and $_.errorCode -eq 'SignatureMismatch' -and $_.httpStatus -eq 401 }).Count | Should -Be 1
+        @($callbacks | Where-Object { $_.errorCode -eq 'TimestampStale' }).Count | Should -Be 1
+        $callbacks | ForEach-Object { $_.PSObject.Properties.Name | Should -Contain 'latencyMs' }
+        @($records | Where-Object operation -EQ 'enqueue').Count | Should -BeGreaterOrEqual 2
+        $text | Should -Not -Match ([regex]::Escape($secretText))
+        $text | Should -Not -Match 'secret-signature'
+    }
+}
+
+Describe 'Start-GcWebhookListener with the emulator' {
+    BeforeAll {
+        Connect-GcCloud -BaseUri $emulator.BaseUri -ClientId $emulator.ClientId -ClientSecret $emulator.ClientSecret -NoAuditLog -NoJournal
+        $journalPath = Join-Path $TestDrive 'listener/journal.db'
+        $auditPath = Join-Path $TestDrive 'listener/audit'
+        $prefix = "http://127.0.0.1:$(Get-FreePort)/genesys/"
+        $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+        $shell = [powershell]::Create()
+        $null = $shell.AddScript({
+                param($module, $prefix, $secret, $journal, $audit)
+                Import-Module $module
+                Start-GcWebhookListener -Prefix $prefix -Secret $secret -JournalPath $journal -AuditLogPath $audit
+            }).AddArgument($env:GFT_MODULE_PATH).AddArgument($prefix).AddArgument($secret).AddArgument($journalPath).AddArgument($auditPath)
+        $running = $shell.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $output)
+        Wait-Listening $prefix
+        # The probe's 405 is a result too, written just after it was answered; the tests count only what follows.
+        $probeDeadline = [DateTime]::UtcNow.AddSeconds(10)
+        while ($output.Count -lt 1 -and [DateTime]::UtcNow -lt $probeDeadline) { Start-Sleep -Milliseconds 20 }
+        $output.Clear()
+
+        function Wait-Output([int] $Count, [int] $TimeoutSeconds = 20) {
+            $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
+            while ($output.Count -lt $Count -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+            # Copied, not enumerated: enumerating an open PSDataCollection waits for it to be closed.
+            $copy = [psobject[]]::new($output.Count)
+            $output.CopyTo($copy, 0)
+            $copy
+        }
+    }
+
+    AfterAll {
+        if ($shell.InvocationStateInfo.State -eq 'Running') { $shell.Stop() }
+        $shell.Dispose()
+        Invoke-EmulatorControl -Emulator $emulator -Method Delete -Path 'emulator/integrations/open'
+        Disconnect-GcCloud -ErrorAction SilentlyContinue
+    }
+
+    It 'receives the signed callback of a file sent with Send-GcFile -Deliver, in every copy the emulator sends, and queues it once' {
+        Set-Integration -Url $prefix -Faults @{ duplicates = 3 }
+        $path = Join-Path $TestDrive 'delivered.pdf'
+        New-TestFile -Kind Pdf -Path $path -SizeBytes 3000
+
+        $transfer = Send-GcFile -Path $path @target @metadata -Deliver
+        $results = Wait-Output 3
+
+        $transfer.Status | Should -Be 'Delivered'
+        $results.Count | Should -Be 3
+        $results.StatusCode | Should -Be @(200, 200, 200)
+        @($results | Where-Object Outcome -EQ 'accepted').Count | Should -Be 1
+        @($results | Where-Object Outcome -EQ 'duplicate').Count | Should -Be 2
+        $accepted = $results | Where-Object Outcome -EQ 'accepted'
+        $accepted.MessageId | Should -Be $transfer.MessageId
+        $accepted.IntegrationId | Should -Be $integrationId
+        $accepted.Attachments[0].DocumentKey | Should -Be "attachment/$integrationId/$($transfer.MediaId)"
+        $accepted.Attachments[0].Sha256 | Should -Be $transfer.Sha256
+        $accepted.LatencyMs | Should -BeLessThan 10000 -Because 'Genesys gives up after 10 seconds'
+        $items = @(Get-Outbox $journalPath)
+        $items.Count | Should -Be 1
+        $items[0].MessageId | Should -Be $transfer.MessageId
+        $deliveries = @(Invoke-EmulatorControl -Emulator $emulator -Path 'emulator/integrations/open/deliveries')
+        $deliveries.state | Sort-Object -Unique | Should -Be 'delivered'
+    }
+
+    It 'answers 401 to the emulator''s corrupted signature and queues nothing' {
+        Set-Integration -Url $prefix -Faults @{ corruptSignature = $true }
+        $path = Join-Path $TestDrive 'corrupted.pdf'
+        New-TestFile -Kind Pdf -Path $path -SizeBytes 2000
+        $before = $output.Count
+
+        $transfer = Send-GcFile -Path $path @target @metadata -Deliver
+        $results = Wait-Output ($before + 1)
+
+        $results[-1].StatusCode | Should -Be 401
+        $results[-1].Reason | Should -Be 'SignatureMismatch'
+        @(Get-Outbox $journalPath | Where-Object AttachmentId -EQ $transfer.MediaId).Count | Should -Be 0
+    }
+
+    It 'stops promptly on Ctrl+C and frees its prefix' {
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $shell.Stop()
+
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
+        $running.IsCompleted | Should -BeTrue
+        $shell.InvocationStateInfo.State | Should -Be 'Stopped'
+        $shell.Streams.Error.Count | Should -Be 0
+        $probe = [System.Net.HttpListener]::new()
+        $probe.Prefixes.Add($prefix)
+        { $probe.Start() } | Should -Not -Throw -Because 'the listener released its prefix'
+        $probe.Close()
+    }
+}
+
+Describe 'Two listener processes sharing one journal' {
+    BeforeAll {
+        Connect-GcCloud -BaseUri $emulator.BaseUri -ClientId $emulator.ClientId -ClientSecret $emulator.ClientSecret -NoAuditLog -NoJournal
+        $journalPath = Join-Path $TestDrive 'shared/journal.db'
+        $dms = Join-Path $TestDrive 'shared/dms'
+        $childScript = Join-Path $TestDrive 'listen.ps1'
+        Set-Content -LiteralPath $childScript -Value @'
+param($ModulePath, $Prefix, $JournalPath, $AuditLogPath)
+$ErrorActionPreference = 'Stop'
+Import-Module $ModulePath
+# The secret comes from GENESYS_WEBHOOK_SECRET, as in a service or a function app.
+Start-GcWebhookListener -Prefix $Prefix -JournalPath $JournalPath -AuditLogPath $AuditLogPath |
+    ForEach-Object { [Console]::Out.WriteLine("$($_.StatusCode) $($_.Outcome) $($_.EventId)"); [Console]::Out.Flush() }
+'@
+        function Start-Listener([string] $Prefix, [string] $Name) {
+            $executable = [System.Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+            $start = [System.Diagnostics.ProcessStartInfo]::new($executable)
+            if ([System.IO.Path]::GetFileNameWithoutExtension($executable) -eq 'dotnet') { $start.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
+            foreach ($argument in '-NoProfile', '-NonInteractive', '-File', $childScript, $env:GFT_MODULE_PATH, $Prefix, $journalPath, (Join-Path $TestDrive "shared/audit-$Name")) { $start.ArgumentList.Add($argument) }
+            $start.Environment['GENESYS_WEBHOOK_SECRET'] = $secretText
+            $start.UseShellExecute = $false
+            $start.RedirectStandardOutput = $true
+            $start.RedirectStandardError = $true
+            $process = [System.Diagnostics.Process]::Start($start)
+            [pscustomobject]@{ Prefix = $Prefix; Process = $process; Output = $process.StandardOutput.ReadToEndAsync(); Errors = $process.StandardError.ReadToEndAsync() }
+        }
+
+        $listeners = @(
+            Start-Listener "http://127.0.0.1:$(Get-FreePort)/genesys/" 'a'
+            Start-Listener "http://127.0.0.1:$(Get-FreePort)/genesys/" 'b'
+        )
+
+        # Real media to archive: three files delivered while no integration is configured, their attachments read
+        # back from the emulator, and one signed callback body made for each.
+        Invoke-EmulatorControl -Emulator $emulator -Method Delete -Path 'emulator/integrations/open'
+        $files = foreach ($name in 'one', 'two', 'three') {
+            $path = Join-Path $TestDrive "shared-$name.pdf"
+            $null = New-TestFile -Kind Pdf -Path $path -SizeBytes (1000 + $name.Length * 100)
+            Send-GcFile -Path $path @target @metadata -Deliver
+        }
+        $messages = @(Invoke-EmulatorControl -Emulator $emulator -Path 'emulator/messages')
+        $bodies = foreach ($file in $files) {
+            $attachment = ($messages | Where-Object id -EQ $file.MessageId).normalizedMessage.content[0].attachment
+            New-OpenMessage -MessageId $file.MessageId -AttachmentId $attachment.id -Url $attachment.url -FileName $attachment.filename -Mime $attachment.mime -Sha256 $attachment.sha256 -Size $attachment.contentSizeBytes
+        }
+
+        foreach ($listener in $listeners) { Wait-Listening $listener.Prefix -Process $listener.Process }
+        # Every body three times to each listener, all in flight together.
+        $tasks = @(foreach ($body in $bodies) { foreach ($listener in $listeners) { foreach ($copy in 1..3) { Send-Callback $listener.Prefix $body } } })
+        $null = [System.Threading.Tasks.Task]::WaitAll([System.Threading.Tasks.Task[]]$tasks, 30000)
+        $statuses = @($tasks | ForEach-Object { [int]$_.Result.StatusCode })
+
+        # Killed after answering, before anything was archived: the work must survive in the journal.
+        foreach ($listener in $listeners) { $listener.Process.Kill($true); $listener.Process.WaitForExit() }
+        # The readiness probes' 405 answers are left out; the callbacks are what counts.
+        $lines = @($listeners | ForEach-Object { $_.Output.Result -split "`n" } | Where-Object { $_ -match '^\d{3} ' -and $_ -notlike '405 *' })
+        $outboxAfterKill = @(Get-Outbox $journalPath)
+        $archived = @(Sync-GcFileTransferDocument -Destination $dms -JournalPath $journalPath -AuditLogPath (Join-Path $TestDrive 'shared/audit-sync'))
+    }
+
+    AfterAll {
+        foreach ($listener in $listeners) { if (-not $listener.Process.HasExited) { $listener.Process.Kill($true) } }
+        Disconnect-GcCloud -ErrorAction SilentlyContinue
+    }
+
+    It 'answers every copy with 200' {
+        $statuses.Count | Should -Be 18
+        $statuses | Sort-Object -Unique | Should -Be 200
+    }
+
+    It 'records each event once across both processes' {
+        $lines.Count | Should -Be 18 -Because "each listener reports each request it answered; errors: $($listeners | ForEach-Object { $_.Errors.Result })"
+        @($lines | Where-Object { $_ -like '200 accepted *' }).Count | Should -Be 3
+        @($lines | Where-Object { $_ -like '200 duplicate *' }).Count | Should -Be 15
+    }
+
+    It 'leaves one pending outbox item per attachment after both listeners were killed' {
+        $outboxAfterKill.Count | Should -Be 3
+        $outboxAfterKill.State | Sort-Object -Unique | Should -Be 'Pending'
+        $outboxAfterKill.AttachmentId | Sort-Object | Should -Be ($files.MediaId | Sort-Object)
+    }
+
+    It 'archives exactly one document per attachment with the bytes that were sent' {
+        $archived.Count | Should -Be 3
+        $documents = @(Get-ChildItem -LiteralPath $dms -Recurse -File | Where-Object Name -NotLike '*.metadata.json')
+        $documents.Count | Should -Be 3
+        foreach ($file in $files) {
+            $document = $documents | Where-Object { $_.FullName -like "*$($file.MediaId)*" }
+            @($document).Count | Should -Be 1
+            (Get-FileHash -LiteralPath $document.FullName -Algorithm SHA256).Hash.ToLowerInvariant() | Should -Be $file.Sha256
+        }
+    }
+}
