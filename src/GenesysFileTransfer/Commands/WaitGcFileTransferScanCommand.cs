@@ -18,7 +18,7 @@ namespace GenesysFileTransfer.Commands
         [ValidateRange(1, 86400)]
         public int TimeoutSec { get; set; } = 300;
 
-        /// <summary>The longest pause between two polls; polling starts at 100 ms and backs off up to this.</summary>
+        /// <summary>The longest pause between two polls; polling starts at 100 ms, stays at 250 ms or less for 5 s, then backs off up to this.</summary>
         [Parameter]
         [ValidateRange(100, 60000)]
         public int MaxPollIntervalMs { get; set; } = 2000;

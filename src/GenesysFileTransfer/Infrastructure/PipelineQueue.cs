@@ -37,6 +37,13 @@ namespace GenesysFileTransfer.Commands.Infrastructure
         public void Warning(string message) => Post(c => c.WriteWarning(message));
         public void Debug(string message) => Post(c => c.WriteDebug(message));
 
+        /// <summary>
+        /// Wakes a pipeline thread that is waiting in <see cref="Drain"/> without writing anything. Posted when a
+        /// work item finishes, so the thread notices at once that nothing is left to wait for instead of sleeping
+        /// out its drain timeout (which would add up to that timeout to every command).
+        /// </summary>
+        public void Wake() => Post(_ => { });
+
         public void Progress(ProgressRecord record)
         {
             if (!ProgressEnabled)

@@ -75,7 +75,7 @@ public class RetryDecisionTests
     [Fact]
     public void Scan_polling_starts_small_and_backs_off_to_the_cap()
     {
-        var options = new ScanWaitOptions { InitialInterval = TimeSpan.FromMilliseconds(100), BackoffFactor = 2, MaxInterval = TimeSpan.FromMilliseconds(500) };
+        var options = new ScanWaitOptions { InitialInterval = TimeSpan.FromMilliseconds(100), BackoffFactor = 2, MaxInterval = TimeSpan.FromMilliseconds(500), FastWindow = TimeSpan.Zero };
 
         Assert.Equal(TimeSpan.FromMilliseconds(100), options.IntervalFor(1));
         Assert.Equal(TimeSpan.FromMilliseconds(200), options.IntervalFor(2));
