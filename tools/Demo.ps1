@@ -39,6 +39,47 @@ function Write-SampleFiles([string] $Folder) {
     [System.IO.File]::WriteAllText((Join-Path $Folder 'scan-test.txt'), 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*', $ascii)
 }
 
+function Start-DemoListener([string] $ModulePath, [string] $JournalPath, [string] $AuditFolder) {
+    # A free loopback port: bind to port 0, read what the system gave, release it for the listener.
+    $probe = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+    $probe.Start()
+    $port = $probe.LocalEndpoint.Port
+    $probe.Stop()
+    # The webhook secret is generated per run; Genesys requires more than 15 characters.
+    $plain = 'demo-' + [guid]::NewGuid().ToString('N')
+    $secret = ConvertTo-SecureString $plain -AsPlainText -Force
+    $prefix = "http://127.0.0.1:$port/genesys/"
+    # The listener runs until stopped, so it gets a PowerShell of its own beside the demo's pipeline.
+    $shell = [powershell]::Create()
+    $null = $shell.AddScript({
+            param($module, $prefix, $secret, $journal, $audit)
+            Import-Module $module
+            Start-GcWebhookListener -Prefix $prefix -Secret $secret -JournalPath $journal -AuditLogPath $audit
+        }).AddArgument($ModulePath).AddArgument($prefix).AddArgument($secret).AddArgument($JournalPath).AddArgument($AuditFolder)
+    $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+    $running = $shell.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $output)
+    # Ready once the port answers.
+    $deadline = [DateTime]::UtcNow.AddSeconds(15)
+    while ([DateTime]::UtcNow -lt $deadline) {
+        try {
+            $client = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $port)
+            $client.Dispose()
+            break
+        }
+        catch { Start-Sleep -Milliseconds 100 }
+    }
+    [pscustomobject]@{ Shell = $shell; Running = $running; Output = $output; Prefix = $prefix; PlainSecret = $plain; Stopped = $false }
+}
+
+function Stop-DemoListener([object] $Listener) {
+    if ($Listener.Stopped) { return }
+    $Listener.Stopped = $true
+    $Listener.Shell.Stop()
+    $results = @($Listener.Output)
+    $Listener.Shell.Dispose()
+    $results
+}
+
 $expected = [ordered]@{
     'invoice-2026-118.pdf' = 'Delivered'
     'network-diagram.png'  = 'Delivered'
@@ -56,7 +97,19 @@ Write-SampleFiles -Folder $outbox
 $emulator = Start-EmulatorProcess -EmulatorPath $EmulatorPath
 try {
     Write-Host "Genesys Cloud emulator listening on $($emulator.BaseUri)"
-    Connect-GcCloud -BaseUri $emulator.BaseUri -ClientId $emulator.ClientId -ClientSecret $emulator.ClientSecret -AuditLogPath $auditFolder
+    # A journal of its own: with the per-user one, a second demo would find the files delivered and send nothing.
+    $journalPath = Join-Path $WorkPath 'journal.db'
+    Connect-GcCloud -BaseUri $emulator.BaseUri -ClientId $emulator.ClientId -ClientSecret $emulator.ClientSecret -AuditLogPath $auditFolder -JournalPath $journalPath
+
+    # The Open Messaging integration's outbound webhook points at a listener of ours, which verifies each signed
+    # callback and queues its attachment for the document-management store.
+    $listener = Start-DemoListener -ModulePath $ModulePath -JournalPath $journalPath -AuditFolder $auditFolder
+    Invoke-EmulatorControl -Emulator $emulator -Method Post -Path 'emulator/integrations/open' -Body @{
+        outboundNotificationWebhookUrl                  = $listener.Prefix
+        outboundNotificationWebhookSignatureSecretToken = $listener.PlainSecret
+        retryDelayMs                                    = 500
+    } | Out-Null
+    Write-Host "Webhook listener on $($listener.Prefix) (Open Messaging signatures)"
     $connection = Get-GcConnection
     Write-Host "Connected as '$($connection.ClientId)'; token valid until $($connection.TokenExpiresAt.ToString('u'))"
 
@@ -110,14 +163,39 @@ try {
         }
     } | Format-Table | Out-String | Write-Host
 
+    # Genesys answers each delivery with a signed callback announcing the attachment; wait until the listener has
+    # acknowledged one per delivered file, then archive everything queued into the local DMS folder.
+    $deliveredCount = @($rows | Where-Object Outcome -eq 'Delivered').Count
+    $deadline = [DateTime]::UtcNow.AddSeconds(30)
+    do {
+        Start-Sleep -Milliseconds 200
+        $callbacks = @(Invoke-EmulatorControl -Emulator $emulator -Path 'emulator/integrations/open/deliveries' | ForEach-Object { $_ } | Where-Object state -eq 'delivered')
+    } while ($callbacks.Count -lt $deliveredCount -and [DateTime]::UtcNow -lt $deadline)
+    $received = Stop-DemoListener -Listener $listener
+    Write-Host ("Callbacks: {0} received and verified, {1} accepted" -f @($received).Count, @($received | Where-Object Accepted).Count)
+
+    $dms = Join-Path $WorkPath 'dms'
+    $archived = @(Sync-GcFileTransferDocument -Destination $dms -JournalPath $journalPath -AuditLogPath $auditFolder)
+    Write-Host "Archived into the document-management folder $dms`:"
+    $archived | Sort-Object Kind, FileName | Format-Table Kind, FileName, DocumentKey, Length | Out-String -Width 160 | Write-Host
+    $again = @(Sync-GcFileTransferDocument -Destination $dms -JournalPath $journalPath -AuditLogPath $auditFolder)
+    $documentsOnDisk = @(Get-ChildItem -LiteralPath $dms -Recurse -File | Where-Object Name -notlike '*.metadata.json')
+    Write-Host "A second sync archived $($again.Count) more; the folder holds $($documentsOnDisk.Count) documents, each with a .metadata.json sidecar."
+
     Disconnect-GcCloud
     $unexpected = @($rows | Where-Object { $_.Outcome -ne $_.Expected })
     if ($unexpected) {
         Write-Host "Unexpected outcome for: $($unexpected.File -join ', ')" -ForegroundColor Red
         exit 1
     }
-    Write-Host 'Every file ended as expected: 4 delivered, 1 refused by local validation, 1 rejected by Genesys.' -ForegroundColor Green
+    $attachments = @($archived | Where-Object Kind -eq 'attachment')
+    if ($attachments.Count -ne $deliveredCount -or $again.Count -ne 0) {
+        Write-Host "Expected $deliveredCount archived callback attachments and nothing on the second sync; got $($attachments.Count) and $($again.Count)." -ForegroundColor Red
+        exit 1
+    }
+    Write-Host 'Every file ended as expected: 4 delivered, 1 refused by local validation, 1 rejected by Genesys; every callback attachment archived once.' -ForegroundColor Green
 }
 finally {
+    if (Get-Variable -Name listener -ErrorAction SilentlyContinue) { $null = Stop-DemoListener -Listener $listener }
     Stop-EmulatorProcess -Emulator $emulator
 }

@@ -3,8 +3,10 @@ using GenesysFileTransfer.Emulator.Auth;
 using GenesysFileTransfer.Emulator.Content;
 using GenesysFileTransfer.Emulator.Control;
 using GenesysFileTransfer.Emulator.Media;
+using GenesysFileTransfer.Emulator.ObjectStore;
 using GenesysFileTransfer.Emulator.State;
 using GenesysFileTransfer.Emulator.Storage;
+using GenesysFileTransfer.Emulator.Webhooks;
 
 namespace GenesysFileTransfer.Emulator.Hosting;
 
@@ -46,10 +48,14 @@ internal static class EmulatorApplication
         builder.Services.AddSingleton(state);
         builder.Services.AddSingleton<PresignedUrlSigner>();
         builder.Services.AddSingleton<FaultInjector>();
+        builder.Services.AddSingleton<ObjectStoreState>();
+        builder.Services.AddSingleton<RequestStats>();
+        builder.Services.AddSingleton<OpenMessagingNotifier>();
 
         var app = builder.Build();
         app.UseMiddleware<RequestLogMiddleware>();
         app.UseRouting();
+        app.UseMiddleware<RequestStatsMiddleware>();
         app.UseMiddleware<FaultMiddleware>();
         app.UseMiddleware<BearerAuthenticationMiddleware>();
 
@@ -57,9 +63,13 @@ internal static class EmulatorApplication
         MediaEndpoints.Map(app);
         MessageEndpoints.Map(app);
         S3Endpoints.Map(app);
+        ObjectStoreEndpoints.Map(app);
+        ObjectStoreControlEndpoints.Map(app);
         SupportedContentEndpoints.Map(app);
         WebDeploymentEndpoints.Map(app);
         ControlEndpoints.Map(app, options.Clone());
+        OpenMessagingEndpoints.Map(app);
+        StatsEndpoints.Map(app);
         return app;
     }
 

@@ -45,9 +45,13 @@ namespace GenesysFileTransfer.Commands.Infrastructure
         {
             PipelineQueue queue = Queue;
             SemaphoreSlim throttle = _throttle!;
+            // Queue for a slot here, on the pipeline thread: SemaphoreSlim serves waiters first come, first served,
+            // so items start in input order (and with a limit of 1 also finish in it), whatever order the thread pool
+            // runs the tasks in.
+            Task slot = throttle.WaitAsync(PipelineStopToken);
             Task task = Task.Run(async () =>
             {
-                await throttle.WaitAsync(PipelineStopToken).ConfigureAwait(false);
+                await slot.ConfigureAwait(false);
                 try
                 {
                     await work(queue, PipelineStopToken).ConfigureAwait(false);
@@ -68,6 +72,9 @@ namespace GenesysFileTransfer.Commands.Infrastructure
                     throttle.Release();
                 }
             });
+            // Once the item has finished (IsCompleted is true by then), nudge the pipeline thread: it may be waiting
+            // in Pump for output that will never come, and would otherwise notice only when its wait times out.
+            _ = task.ContinueWith(_ => queue.Wake(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             lock (_inFlight)
             {
                 _inFlight.Add(task);
