@@ -56,9 +56,7 @@ public class TransferLifecycleTests
     {
         await using var session = await EmulatorSession.StartAsync();
         var connection = await session.ConnectAsync();
-        FileTransfer transfer = await connection.Transfers.CreateAsync(session.Request(session.WritePdf()), CancellationToken.None);
-        await connection.Transfers.UploadAsync(transfer, null, null, CancellationToken.None);
-        await connection.Transfers.WaitForScanAsync(transfer, new ScanWaitOptions(), null, CancellationToken.None);
+        FileTransfer transfer = await ValidatedPdfAsync(session, connection);
 
         await connection.Transfers.DeliverAsync(transfer, null, CancellationToken.None);
         await connection.Transfers.DeliverAsync(transfer, null, CancellationToken.None);
@@ -162,9 +160,7 @@ public class TransferLifecycleTests
     {
         await using var session = await EmulatorSession.StartAsync();
         var connection = await session.ConnectAsync();
-        FileTransfer transfer = await connection.Transfers.CreateAsync(session.Request(session.WritePdf()), CancellationToken.None);
-        await connection.Transfers.UploadAsync(transfer, null, null, CancellationToken.None);
-        await connection.Transfers.WaitForScanAsync(transfer, new ScanWaitOptions(), null, CancellationToken.None);
+        FileTransfer transfer = await ValidatedPdfAsync(session, connection);
         await session.AddFaultAsync(new { route = "messages", count = 1, action = "status", status = 500 });
 
         var error = await Assert.ThrowsAsync<GenesysApiException>(() => connection.Transfers.DeliverAsync(transfer, null, CancellationToken.None));
@@ -179,9 +175,7 @@ public class TransferLifecycleTests
     {
         await using var session = await EmulatorSession.StartAsync();
         var connection = await session.ConnectAsync();
-        FileTransfer transfer = await connection.Transfers.CreateAsync(session.Request(session.WritePdf()), CancellationToken.None);
-        await connection.Transfers.UploadAsync(transfer, null, null, CancellationToken.None);
-        await connection.Transfers.WaitForScanAsync(transfer, new ScanWaitOptions(), null, CancellationToken.None);
+        FileTransfer transfer = await ValidatedPdfAsync(session, connection);
         await session.AddFaultAsync(new { route = "messages", count = 1, action = "status", status = 503 });
 
         await connection.Transfers.DeliverAsync(transfer, null, CancellationToken.None);
@@ -288,9 +282,7 @@ public class TransferLifecycleTests
     {
         await using var session = await EmulatorSession.StartAsync();
         var connection = await session.ConnectAsync();
-        FileTransfer transfer = await connection.Transfers.CreateAsync(session.Request(session.WritePdf()), CancellationToken.None);
-        await connection.Transfers.UploadAsync(transfer, null, null, CancellationToken.None);
-        await connection.Transfers.WaitForScanAsync(transfer, new ScanWaitOptions(), null, CancellationToken.None);
+        FileTransfer transfer = await ValidatedPdfAsync(session, connection);
         await connection.Transfers.DeliverAsync(transfer, null, CancellationToken.None);
         string token = connection.CurrentAccessToken!;
 
@@ -313,6 +305,15 @@ public class TransferLifecycleTests
         Assert.DoesNotContain("X-Amz-Credential", audit, StringComparison.OrdinalIgnoreCase);
         Assert.False(string.IsNullOrEmpty(token));
         Assert.DoesNotContain(token, audit);
+    }
+
+    /// <summary>A PDF created, uploaded and validated by Genesys: the starting point of the delivery tests.</summary>
+    private static async Task<FileTransfer> ValidatedPdfAsync(EmulatorSession session, GenesysFileTransfer.Engine.Connection.GenesysConnection connection)
+    {
+        FileTransfer transfer = await connection.Transfers.CreateAsync(session.Request(session.WritePdf()), CancellationToken.None);
+        await connection.Transfers.UploadAsync(transfer, null, null, CancellationToken.None);
+        await connection.Transfers.WaitForScanAsync(transfer, new ScanWaitOptions(), null, CancellationToken.None);
+        return transfer;
     }
 
     private static List<JsonElement> AuditLines(EmulatorSession session) =>
