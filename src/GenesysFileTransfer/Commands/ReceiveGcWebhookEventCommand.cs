@@ -19,7 +19,7 @@ namespace GenesysFileTransfer.Commands
     /// </summary>
     [Cmdlet(VerbsCommunications.Receive, "GcWebhookEvent")]
     [OutputType(typeof(WebhookResult))]
-    public sealed class ReceiveGcWebhookEventCommand : PSCmdlet, IDisposable
+    public sealed class ReceiveGcWebhookEventCommand : WebhookReceiverCmdlet
     {
         private WebhookReceiver? _receiver;
 
@@ -32,54 +32,10 @@ namespace GenesysFileTransfer.Commands
         [AllowEmptyCollection]
         public IDictionary Headers { get; set; } = new Hashtable();
 
-        [Parameter]
-        public SecureString? Secret { get; set; }
-
-        [Parameter]
-        public WebhookScheme Scheme { get; set; } = WebhookScheme.OpenMessaging;
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? JournalPath { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? AuditLogPath { get; set; }
-
-        [Parameter]
-        [ValidateRange(1, 86400)]
-        public int TimestampToleranceSeconds { get; set; } = (int)WebhookOptions.DefaultTimestampTolerance.TotalSeconds;
-
-        [Parameter]
-        [ValidateRange(1, WebhookReceiver.MaxBodyBytesLimit)]
-        public int MaxBodyBytes { get; set; } = WebhookOptions.DefaultMaxBodyBytes;
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? EventSource { get; set; }
-
-        [Parameter]
-        public Guid StorageBucketReference { get; set; }
-
-        [Parameter]
-        [ValidateRange(AccessPolicy.MinRetentionDays, AccessPolicy.MaxRetentionDays)]
-        public int RetentionDays { get; set; }
-
         protected override void BeginProcessing()
         {
-            _receiver = WebhookReceiver.Open(this, new WebhookReceiverSettings
-            {
-                Secret = Secret,
-                Scheme = Scheme,
-                JournalPath = JournalPath,
-                AuditLogPath = AuditLogPath,
-                TimestampTolerance = TimeSpan.FromSeconds(TimestampToleranceSeconds),
-                MaxBodyBytes = MaxBodyBytes,
-                EventSource = EventSource,
-                StorageBucketReference = MyInvocation.BoundParameters.ContainsKey(nameof(StorageBucketReference)) ? StorageBucketReference : (Guid?)null,
-                RetentionDays = MyInvocation.BoundParameters.ContainsKey(nameof(RetentionDays)) ? RetentionDays : (int?)null,
-                CorrelationId = Guid.NewGuid().ToString(),
-            });
+            base.BeginProcessing();
+            _receiver = WebhookReceiver.Open(this, ReceiverSettings());
         }
 
         protected override void ProcessRecord()
@@ -100,9 +56,20 @@ namespace GenesysFileTransfer.Commands
             WriteObject(result);
         }
 
-        protected override void EndProcessing() => Dispose();
+        // Each callback is processed on the pipeline thread as it arrives, so there is no background work to wait for.
+        protected override void EndProcessing() => CloseReceiver();
 
-        public void Dispose()
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                CloseReceiver();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        private void CloseReceiver()
         {
             _receiver?.Dispose();
             _receiver = null;

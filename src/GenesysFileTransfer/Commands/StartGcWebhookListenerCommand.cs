@@ -14,45 +14,12 @@ namespace GenesysFileTransfer.Commands
     /// </summary>
     [Cmdlet(VerbsLifecycle.Start, "GcWebhookListener")]
     [OutputType(typeof(WebhookResult))]
-    public sealed class StartGcWebhookListenerCommand : AsyncPSCmdlet
+    public sealed class StartGcWebhookListenerCommand : WebhookReceiverCmdlet
     {
         /// <summary>HttpListener prefixes, e.g. http://127.0.0.1:8080/genesys/ (a trailing '/' is added when missing).</summary>
         [Parameter(Mandatory = true, Position = 0)]
         [ValidateNotNullOrEmpty]
         public string[] Prefix { get; set; } = Array.Empty<string>();
-
-        [Parameter]
-        public SecureString? Secret { get; set; }
-
-        [Parameter]
-        public WebhookScheme Scheme { get; set; } = WebhookScheme.OpenMessaging;
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? JournalPath { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? AuditLogPath { get; set; }
-
-        [Parameter]
-        [ValidateRange(1, 86400)]
-        public int TimestampToleranceSeconds { get; set; } = (int)WebhookOptions.DefaultTimestampTolerance.TotalSeconds;
-
-        [Parameter]
-        [ValidateRange(1, WebhookReceiver.MaxBodyBytesLimit)]
-        public int MaxBodyBytes { get; set; } = WebhookOptions.DefaultMaxBodyBytes;
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? EventSource { get; set; }
-
-        [Parameter]
-        public Guid StorageBucketReference { get; set; }
-
-        [Parameter]
-        [ValidateRange(AccessPolicy.MinRetentionDays, AccessPolicy.MaxRetentionDays)]
-        public int RetentionDays { get; set; }
 
         /// <summary>Callbacks processed at once; more wait for a free slot.</summary>
         [Parameter]
@@ -61,19 +28,7 @@ namespace GenesysFileTransfer.Commands
 
         protected override void ProcessRecord()
         {
-            WebhookReceiver receiver = WebhookReceiver.Open(this, new WebhookReceiverSettings
-            {
-                Secret = Secret,
-                Scheme = Scheme,
-                JournalPath = JournalPath,
-                AuditLogPath = AuditLogPath,
-                TimestampTolerance = TimeSpan.FromSeconds(TimestampToleranceSeconds),
-                MaxBodyBytes = MaxBodyBytes,
-                EventSource = EventSource,
-                StorageBucketReference = MyInvocation.BoundParameters.ContainsKey(nameof(StorageBucketReference)) ? StorageBucketReference : (Guid?)null,
-                RetentionDays = MyInvocation.BoundParameters.ContainsKey(nameof(RetentionDays)) ? RetentionDays : (int?)null,
-                CorrelationId = CorrelationId,
-            });
+            WebhookReceiver receiver = WebhookReceiver.Open(this, ReceiverSettings());
 
             WebhookListener? listener = null;
             try

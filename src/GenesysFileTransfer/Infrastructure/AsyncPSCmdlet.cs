@@ -248,11 +248,22 @@ namespace GenesysFileTransfer.Commands.Infrastructure
 
         public void Dispose()
         {
+            Dispose(true);
+            GC.SuppressFinalize(this);
+        }
+
+        /// <summary>Derived commands release what they opened here; PowerShell calls Dispose on Ctrl+C too.</summary>
+        protected virtual void Dispose(bool disposing)
+        {
+            if (!disposing)
+            {
+                return;
+            }
+
             _auditSubscription?.Dispose();
             _stop.Dispose();
             _throttle?.Dispose();
             _queue?.Dispose();
-            GC.SuppressFinalize(this);
         }
     }
 }
