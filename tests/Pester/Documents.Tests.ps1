@@ -24,7 +24,7 @@ BeforeAll {
 
     function Get-Outbox([string] $JournalPath) {
         $journal = [GenesysFileTransfer.Engine.Journal.Sqlite.SqliteTransferJournal]::Open($JournalPath)
-        try { @($journal.GetOutbox($null)) } finally { $journal.Dispose() }
+        try { @($journal.Outbox.GetOutbox($null)) } finally { $journal.Dispose() }
     }
 
     function Send-Delivered([string] $JournalPath, [string] $Name) {
@@ -130,7 +130,7 @@ $item = [GenesysFileTransfer.Engine.Journal.OutboxItem]@{
     MessageId = 'inbound-1'; AttachmentId = 'att-crash'; Source = $Url; FileName = 'photo.txt'; ContentType = 'text/plain'
     Sha256 = $Sha256; Length = [long]$Length; MetadataJson = '{"retentionDays":7}'; EnqueuedAt = $now; NextAttemptAt = $now
 }
-$null = $journal.Enqueue($item)
+$null = $journal.Outbox.Enqueue($item)
 $claimed = $journal.ClaimNext('listener-that-dies', [DateTimeOffset]::UtcNow, [TimeSpan]::FromSeconds(3))
 [Console]::Out.WriteLine("claimed $($claimed.DocumentKey)")
 [Console]::Out.Flush()

@@ -47,7 +47,7 @@ BeforeAll {
 
     function Get-Outbox([string] $JournalPath) {
         $journal = [GenesysFileTransfer.Engine.Journal.Sqlite.SqliteTransferJournal]::Open($JournalPath)
-        try { @($journal.GetOutbox($null)) } finally { $journal.Dispose() }
+        try { @($journal.Outbox.GetOutbox($null)) } finally { $journal.Dispose() }
     }
 
     function Get-AuditText([string] $Folder) {

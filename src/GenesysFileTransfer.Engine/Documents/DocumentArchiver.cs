@@ -26,7 +26,7 @@ namespace GenesysFileTransfer.Engine.Documents
     /// </summary>
     public sealed class DocumentArchiver
     {
-        private readonly ITransferJournal _journal;
+        private readonly IDocumentOutbox _outbox;
         private readonly IDocumentSink _sink;
         private readonly AuditLog _audit;
         private readonly DocumentArchiverOptions _options;
@@ -34,9 +34,9 @@ namespace GenesysFileTransfer.Engine.Documents
         private readonly Random _jitter = new Random();
         private readonly object _jitterGate = new object();
 
-        public DocumentArchiver(ITransferJournal journal, IDocumentSink sink, AuditLog audit, DocumentArchiverOptions? options = null, TimeProvider? time = null)
+        public DocumentArchiver(IDocumentOutbox outbox, IDocumentSink sink, AuditLog audit, DocumentArchiverOptions? options = null, TimeProvider? time = null)
         {
-            _journal = journal ?? throw new ArgumentNullException(nameof(journal));
+            _outbox = outbox ?? throw new ArgumentNullException(nameof(outbox));
             _sink = sink ?? throw new ArgumentNullException(nameof(sink));
             _audit = audit ?? throw new ArgumentNullException(nameof(audit));
             _options = options ?? new DocumentArchiverOptions();
@@ -107,11 +107,11 @@ namespace GenesysFileTransfer.Engine.Documents
         /// <summary>Claims and archives the next due item; null when none is due.</summary>
         public async Task<DocumentArchiveOutcome?> ArchiveNextAsync(CancellationToken cancellationToken)
         {
-            OutboxItem? item = _journal.ClaimNext(_options.WorkerId, _time.GetUtcNow(), _options.Lease);
+            OutboxItem? item = _outbox.ClaimNext(_options.WorkerId, _time.GetUtcNow(), _options.Lease);
             return item is null ? null : await ArchiveClaimedAsync(item, cancellationToken).ConfigureAwait(false);
         }
 
-        /// <summary>Archives an item this worker has claimed (<see cref="ITransferJournal.ClaimNext"/>).</summary>
+        /// <summary>Archives an item this worker has claimed (<see cref="IDocumentOutbox.ClaimNext"/>).</summary>
         public async Task<DocumentArchiveOutcome> ArchiveClaimedAsync(OutboxItem item, CancellationToken cancellationToken)
         {
             if (item is null)
@@ -135,7 +135,7 @@ namespace GenesysFileTransfer.Engine.Documents
                 StoredDocument stored = await _sink.StoreAsync(document, cancellationToken).ConfigureAwait(false);
 
                 DateTimeOffset archivedAt = _time.GetUtcNow();
-                bool recorded = _journal.MarkArchived(item.DocumentKey, _options.WorkerId, stored.Location, archivedAt);
+                bool recorded = _outbox.MarkArchived(item.DocumentKey, _options.WorkerId, stored.Location, archivedAt);
                 TimeSpan latency = archivedAt - item.EnqueuedAt;
                 if (!recorded)
                 {
@@ -171,7 +171,7 @@ namespace GenesysFileTransfer.Engine.Documents
             {
                 // Stopped by the user: hand the item back at once rather than make the next run wait out the lease.
                 DateTimeOffset now = _time.GetUtcNow();
-                _journal.MarkRetry(item.DocumentKey, _options.WorkerId, "cancelled", now);
+                _outbox.MarkRetry(item.DocumentKey, _options.WorkerId, "cancelled", now);
                 Write(item, attempt, AuditOutcomes.Cancelled, "pending", now - item.EnqueuedAt, watch.Elapsed, null, staged, "Cancelled", null, null);
                 throw;
             }
@@ -182,7 +182,7 @@ namespace GenesysFileTransfer.Engine.Documents
                 DateTimeOffset now = _time.GetUtcNow();
                 TimeSpan delay = Backoff(attempt);
                 DateTimeOffset next = now + delay;
-                _journal.MarkRetry(item.DocumentKey, _options.WorkerId, failure.ErrorCode + ": " + Redaction.Scrub(failure.Message), next);
+                _outbox.MarkRetry(item.DocumentKey, _options.WorkerId, failure.ErrorCode + ": " + Redaction.Scrub(failure.Message), next);
                 outcome.Error = failure;
                 outcome.NextAttemptAt = next;
                 Write(item, attempt, AuditOutcomes.Retry, "pending", now - item.EnqueuedAt, watch.Elapsed, null, staged, failure.ErrorCode, failure.Message, delay);

@@ -27,6 +27,11 @@ namespace GenesysFileTransfer.Engine.Journal
         public IReadOnlyList<string> PreviousMediaIds { get; set; } = Array.Empty<string>();
         public DateTimeOffset CreatedAt { get; set; }
         public DateTimeOffset UpdatedAt { get; set; }
+        /// <summary>Counts the transitions of this row; the expected value of the next compare-and-set.</summary>
+        public long Version { get; set; }
+        /// <summary>Who is working on the transfer (host, process and connection), while <see cref="LeaseUntil"/> is in the future.</summary>
+        public string? LeaseOwner { get; set; }
+        public DateTimeOffset? LeaseUntil { get; set; }
     }
 
     /// <summary>Filters for <see cref="ITransferJournal.QueryTransfers"/>; unset fields do not filter.</summary>
@@ -40,44 +45,5 @@ namespace GenesysFileTransfer.Engine.Journal
         public string? ConversationId { get; set; }
         public DateTimeOffset? Since { get; set; }
         public int? Limit { get; set; }
-    }
-
-    public enum OutboxState
-    {
-        Pending,
-        Archived,
-    }
-
-    /// <summary>
-    /// A document waiting to be archived in the document-management store. Its <see cref="DocumentKey"/> is
-    /// deterministic (per transfer, or per callback attachment), so a retry or a second listener can never create a
-    /// second copy.
-    /// </summary>
-    public sealed class OutboxItem
-    {
-        public string DocumentKey { get; set; } = string.Empty;
-        /// <summary>"transfer" (a file this module sent) or "attachment" (announced by a callback).</summary>
-        public string Kind { get; set; } = string.Empty;
-        public Guid? TransferId { get; set; }
-        public string? ConversationId { get; set; }
-        public string? MessageId { get; set; }
-        public string? AttachmentId { get; set; }
-        /// <summary>Where the bytes are: a local path for transfers, the attachment URL for callbacks. A URL here is
-        /// a credential: never log it with its query.</summary>
-        public string Source { get; set; } = string.Empty;
-        public string FileName { get; set; } = string.Empty;
-        public string? ContentType { get; set; }
-        public string? Sha256 { get; set; }
-        public long? Length { get; set; }
-        public string MetadataJson { get; set; } = "{}";
-        public OutboxState State { get; set; }
-        public int Attempts { get; set; }
-        public DateTimeOffset EnqueuedAt { get; set; }
-        public DateTimeOffset NextAttemptAt { get; set; }
-        public string? LastError { get; set; }
-        public string? ClaimedBy { get; set; }
-        public DateTimeOffset? LeaseUntil { get; set; }
-        public string? StoredLocation { get; set; }
-        public DateTimeOffset? ArchivedAt { get; set; }
     }
 }

@@ -57,7 +57,7 @@ namespace GenesysFileTransfer.Engine.Transfers
                 return true;
             }
 
-            JournalTransfer? record = _journal?.GetTransfer(transferId);
+            JournalTransfer? record = _journal?.Transfers.GetTransfer(transferId);
             if (record is null)
             {
                 return false;
@@ -85,7 +85,7 @@ namespace GenesysFileTransfer.Engine.Transfers
                 return (query.Limit is int limit ? matching.Take(Math.Max(0, limit)) : matching).ToArray();
             }
 
-            return _journal.QueryTransfers(query).Select(Adopt).ToArray();
+            return _journal.Transfers.QueryTransfers(query).Select(Adopt).ToArray();
         }
 
         /// <summary>Transfers recorded in <paramref name="journal"/> matching <paramref name="query"/>, newest first, without a connection.</summary>
@@ -96,8 +96,8 @@ namespace GenesysFileTransfer.Engine.Transfers
                 throw new ArgumentNullException(nameof(journal));
             }
 
-            return journal.QueryTransfers(query ?? throw new ArgumentNullException(nameof(query)))
-                .Select(record => FileTransfer.FromJournal(record, journal.GetHistory(record.TransferId), journal.Location))
+            return journal.Transfers.QueryTransfers(query ?? throw new ArgumentNullException(nameof(query)))
+                .Select(record => FileTransfer.FromJournal(record, journal.Transfers.GetHistory(record.TransferId), journal.Location))
                 .ToArray();
         }
 
@@ -148,7 +148,7 @@ namespace GenesysFileTransfer.Engine.Transfers
             await keyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                JournalTransfer? existing = request.StartNew ? null : _journal.FindByIdempotencyKey(key);
+                JournalTransfer? existing = request.StartNew ? null : _journal.Transfers.FindByIdempotencyKey(key);
                 return existing is null
                     ? await OpenNewAsync(request, facts, report, cancellationToken).ConfigureAwait(false)
                     : await ResumeAsync(Adopt(existing), request.CorrelationId, cancellationToken).ConfigureAwait(false);
@@ -206,7 +206,7 @@ namespace GenesysFileTransfer.Engine.Transfers
 
         /// <summary>The one object this connection uses for a transfer recorded in the journal.</summary>
         private FileTransfer Adopt(JournalTransfer record) =>
-            _transfers.GetOrAdd(record.TransferId, _ => FileTransfer.FromJournal(record, _journal!.GetHistory(record.TransferId), _journal.Location));
+            _transfers.GetOrAdd(record.TransferId, _ => FileTransfer.FromJournal(record, _journal!.Transfers.GetHistory(record.TransferId), _journal.Location));
 
         private static bool Matches(FileTransfer transfer, TransferQuery query) =>
             (query.TransferId is null || transfer.TransferId == query.TransferId) &&
@@ -547,8 +547,15 @@ namespace GenesysFileTransfer.Engine.Transfers
                 return;
             }
 
-            _journal.UpsertTransfer(transfer.ToJournal(_time.GetUtcNow()));
-            _journal.AppendHistory(transfer.TransferId, entry);
+            JournalTransfer next = transfer.ToJournal(_time.GetUtcNow());
+            JournalTransfer? current = _journal.Transfers.GetTransfer(transfer.TransferId);
+            if (current is null)
+            {
+                _journal.Transfers.InsertOrGet(next, entry, supersede: true, out _);
+                return;
+            }
+
+            _journal.Transfers.TryTransition(next, current.Version, entry);
         }
 
         /// <summary>Hands a delivered file to document-management sync; its key makes a second call a no-op.</summary>
@@ -560,7 +567,7 @@ namespace GenesysFileTransfer.Engine.Transfers
             }
 
             DateTimeOffset now = _time.GetUtcNow();
-            _journal.Enqueue(new OutboxItem
+            _journal.Outbox.Enqueue(new OutboxItem
             {
                 DocumentKey = "transfer/" + transfer.TransferId.ToString("D"),
                 Kind = "transfer",

@@ -148,7 +148,7 @@ namespace GenesysFileTransfer.Engine.Webhooks
                 {
                     if (MessageStatusRanks.TryGetRank(payload.ReceiptStatus!, out int rank))
                     {
-                        result.StatusAdvanced = _journal.AdvanceMessageStatus(payload.MessageId!, payload.ReceiptStatus!, rank, result.ReceivedAt);
+                        result.StatusAdvanced = _journal.Events.AdvanceMessageStatus(payload.MessageId!, payload.ReceiptStatus!, rank, result.ReceivedAt);
                     }
                     else
                     {
@@ -156,10 +156,10 @@ namespace GenesysFileTransfer.Engine.Webhooks
                         result.Detail = $"Receipt status '{Truncate(payload.ReceiptStatus!)}' is not one this module ranks; the message status was left as it was.";
                     }
 
-                    result.MessageStatus = _journal.GetMessageStatus(payload.MessageId!);
+                    result.MessageStatus = _journal.Events.GetMessageStatus(payload.MessageId!);
                 }
 
-                bool first = _journal.TryRecordEvent(EventSource, result.EventId!, result.ReceivedAt);
+                bool first = _journal.Events.TryRecordEvent(EventSource, result.EventId!, result.ReceivedAt);
                 result.Attachments = attachments;
                 result.Accepted = first;
                 result.Duplicate = !first;
@@ -201,7 +201,7 @@ namespace GenesysFileTransfer.Engine.Webhooks
                 NextAttemptAt = result.ReceivedAt,
             };
 
-            bool enqueued = _journal.Enqueue(item);
+            bool enqueued = _journal.Outbox.Enqueue(item);
             var view = new WebhookAttachment
             {
                 AttachmentId = attachment.Id,

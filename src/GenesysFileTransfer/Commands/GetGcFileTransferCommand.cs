@@ -94,7 +94,7 @@ namespace GenesysFileTransfer.Commands
             ITransferJournal journal = _ownJournal!;
             WriteVerbose($"Reading the transfer journal '{journal.Location}'.");
             _query = query => FileTransferService.Query(journal, query);
-            _exists = id => journal.GetTransfer(id) != null;
+            _exists = id => journal.Transfers.GetTransfer(id) != null;
         }
 
         protected override void ProcessRecord()

@@ -103,7 +103,7 @@ namespace GenesysFileTransfer.Commands
                     return;
                 }
 
-                var archiver = new DocumentArchiver(journal, sink, audit, new DocumentArchiverOptions
+                var archiver = new DocumentArchiver(journal.Outbox, sink, audit, new DocumentArchiverOptions
                 {
                     CorrelationId = CorrelationId,
                     StagingDirectory = StagingFolder(journal),
@@ -263,7 +263,7 @@ namespace GenesysFileTransfer.Commands
         private List<OutboxItem> DueItems(ITransferJournal journal)
         {
             DateTimeOffset now = DateTimeOffset.UtcNow;
-            IEnumerable<OutboxItem> due = journal.GetOutbox(OutboxState.Pending)
+            IEnumerable<OutboxItem> due = journal.Outbox.GetOutbox(OutboxState.Pending)
                 .Where(i => i.NextAttemptAt <= now && (i.LeaseUntil is null || i.LeaseUntil <= now))
                 .OrderBy(i => i.NextAttemptAt).ThenBy(i => i.EnqueuedAt);
             return (MaxItems is int max ? due.Take(max) : due).ToList();

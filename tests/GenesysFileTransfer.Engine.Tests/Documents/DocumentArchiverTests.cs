@@ -31,9 +31,9 @@ public sealed class DocumentArchiverTests
         Assert.Equal(1, summary.Archived);
         string folder = $"transfer/{item.TransferId}";
         Assert.Equal(new[] { folder + "/invoice.pdf", folder + "/invoice.pdf.metadata.json" }, DocumentTestKit.FilesUnder(kit.Destination));
-        OutboxItem archived = Assert.Single(kit.Journal.GetOutbox(OutboxState.Archived));
+        OutboxItem archived = Assert.Single(kit.Journal.Outbox.GetOutbox(OutboxState.Archived));
         Assert.Equal(Path.Combine(kit.Destination, "transfer", item.TransferId.ToString()!, "invoice.pdf"), archived.StoredLocation);
-        Assert.Empty(kit.Journal.GetOutbox(OutboxState.Pending));
+        Assert.Empty(kit.Journal.Outbox.GetOutbox(OutboxState.Pending));
 
         JsonElement record = Assert.Single(kit.AuditRecords(), r => r.GetProperty("operation").GetString() == DocumentAuditOperations.Archive);
         Assert.Equal("success", record.GetProperty("outcome").GetString());
@@ -70,7 +70,7 @@ public sealed class DocumentArchiverTests
         ArchivedDocument archived = Assert.Single(outcomes, o => o.Succeeded).Document!;
         Assert.Equal(content, File.ReadAllBytes(archived.Location));
         Assert.Equal("attachment", archived.Kind);
-        string everything = kit.AuditText() + string.Join("\n", kit.Journal.GetOutbox(null).Select(i => i.LastError))
+        string everything = kit.AuditText() + string.Join("\n", kit.Journal.Outbox.GetOutbox(null).Select(i => i.LastError))
             + string.Join("\n", Directory.GetFiles(kit.Destination, "*.json", SearchOption.AllDirectories).Select(File.ReadAllText));
         Assert.DoesNotContain("supersecretsignature123", everything);
         Assert.DoesNotContain("X-Amz-Expires", everything);
@@ -93,8 +93,8 @@ public sealed class DocumentArchiverTests
         time.Advance(TimeSpan.FromSeconds(5));
         DocumentDrainSummary first = await archiver.DrainAsync(null, null, CancellationToken.None);
         Assert.Equal(3, first.Failed);
-        Assert.All(kit.Journal.GetOutbox(OutboxState.Pending), i => Assert.True(i.NextAttemptAt > time.GetUtcNow()));
-        Assert.Contains("DocumentSinkUnavailable", kit.Journal.GetOutbox(OutboxState.Pending)[0].LastError);
+        Assert.All(kit.Journal.Outbox.GetOutbox(OutboxState.Pending), i => Assert.True(i.NextAttemptAt > time.GetUtcNow()));
+        Assert.Contains("DocumentSinkUnavailable", kit.Journal.Outbox.GetOutbox(OutboxState.Pending)[0].LastError);
 
         // Still backing off: nothing is due, nothing is tried.
         DocumentDrainSummary waiting = await archiver.DrainAsync(null, null, CancellationToken.None);
@@ -110,8 +110,8 @@ public sealed class DocumentArchiverTests
         Assert.Equal((1, 0), (third.Archived, third.Failed));
         Assert.Equal(3, (await ObjectStoreControl.ObjectsAsync(host)).Count);
         Assert.Equal(3, await ObjectStoreControl.CountRequestsAsync(host, "PUT", 200));
-        Assert.Equal(3, kit.Journal.GetOutbox(OutboxState.Archived).Count);
-        Assert.Empty(kit.Journal.GetOutbox(OutboxState.Pending));
+        Assert.Equal(3, kit.Journal.Outbox.GetOutbox(OutboxState.Archived).Count);
+        Assert.Empty(kit.Journal.Outbox.GetOutbox(OutboxState.Pending));
         Assert.Equal(4, kit.AuditRecords().Count(r => r.GetProperty("operation").GetString() == "archive" && r.GetProperty("outcome").GetString() == "retry"));
     }
 
@@ -152,7 +152,7 @@ public sealed class DocumentArchiverTests
         DocumentArchiveOutcome outcome = Assert.Single(outcomes);
         Assert.False(outcome.Succeeded);
         Assert.IsType<DocumentIntegrityException>(outcome.Error);
-        OutboxItem pending = Assert.Single(kit.Journal.GetOutbox(OutboxState.Pending));
+        OutboxItem pending = Assert.Single(kit.Journal.Outbox.GetOutbox(OutboxState.Pending));
         Assert.True(pending.NextAttemptAt > T0);
         Assert.Contains("DocumentIntegrityFailed", pending.LastError);
         Assert.Empty(DocumentTestKit.FilesUnder(kit.Destination));
@@ -172,7 +172,7 @@ public sealed class DocumentArchiverTests
         kit.EnqueueTransfer(kit.WriteFile("a.pdf", "%PDF-1.4 left behind"), T0);
 
         // Worker A claims the item and dies before archiving it.
-        Assert.NotNull(kit.OpenJournal().ClaimNext("worker-a", time.GetUtcNow(), TimeSpan.FromMinutes(2)));
+        Assert.NotNull(kit.OpenJournal().Outbox.ClaimNext("worker-a", time.GetUtcNow(), TimeSpan.FromMinutes(2)));
         DocumentArchiver b = kit.Archiver(new FileSystemDocumentSink(kit.Destination), time, "worker-b");
 
         DocumentDrainSummary whileLeased = await b.DrainAsync(null, null, CancellationToken.None);
@@ -184,7 +184,7 @@ public sealed class DocumentArchiverTests
         Assert.Equal(1, afterLease.Archived);
         Assert.Equal(2, Assert.Single(outcomes).Attempt);
         Assert.Equal(2, DocumentTestKit.FilesUnder(kit.Destination).Count);
-        Assert.False(kit.Journal.MarkArchived(Assert.Single(kit.Journal.GetOutbox(OutboxState.Archived)).DocumentKey, "worker-a", "elsewhere", time.GetUtcNow()));
+        Assert.False(kit.Journal.Outbox.MarkArchived(Assert.Single(kit.Journal.Outbox.GetOutbox(OutboxState.Archived)).DocumentKey, "worker-a", "elsewhere", time.GetUtcNow()));
     }
 
     [Theory]
@@ -198,7 +198,7 @@ public sealed class DocumentArchiverTests
         DocumentArchiver slow = kit.Archiver(sink, time, "slow", configure: o => o.Lease = TimeSpan.FromMinutes(1));
         DocumentArchiver fast = kit.Archiver(sink, time, "fast");
 
-        OutboxItem claimedBySlow = kit.Journal.ClaimNext("slow", time.GetUtcNow(), TimeSpan.FromMinutes(1))!;
+        OutboxItem claimedBySlow = kit.Journal.Outbox.ClaimNext("slow", time.GetUtcNow(), TimeSpan.FromMinutes(1))!;
         time.Advance(TimeSpan.FromMinutes(2));
         DocumentDrainSummary byFast = await fast.DrainAsync(null, null, CancellationToken.None);
         DocumentArchiveOutcome late = await slow.ArchiveClaimedAsync(claimedBySlow, CancellationToken.None);
@@ -207,7 +207,7 @@ public sealed class DocumentArchiverTests
         Assert.True(late.LeaseLost);
         Assert.False(late.Succeeded);
         Assert.Equal(2, DocumentTestKit.FilesUnder(kit.Destination).Count);
-        Assert.Single(kit.Journal.GetOutbox(OutboxState.Archived));
+        Assert.Single(kit.Journal.Outbox.GetOutbox(OutboxState.Archived));
     }
 
     [Theory]
@@ -231,7 +231,7 @@ public sealed class DocumentArchiverTests
         Assert.Equal(count, archived.Distinct().Count());
         Assert.Equal(count, archived.Count);
         Assert.Equal(count * 2, DocumentTestKit.FilesUnder(kit.Destination).Count);
-        Assert.Equal(count, kit.Journal.GetOutbox(OutboxState.Archived).Count);
+        Assert.Equal(count, kit.Journal.Outbox.GetOutbox(OutboxState.Archived).Count);
     }
 
     [Fact]
@@ -267,7 +267,7 @@ public sealed class DocumentArchiverTests
 
         Assert.Equal(3, summary.Failed);
         Assert.NotNull(summary.StoppedBecause);
-        Assert.Equal(2, kit.Journal.GetOutbox(OutboxState.Pending).Count(i => i.Attempts == 0));
+        Assert.Equal(2, kit.Journal.Outbox.GetOutbox(OutboxState.Pending).Count(i => i.Attempts == 0));
     }
 
     [Fact]
@@ -281,7 +281,7 @@ public sealed class DocumentArchiverTests
         DocumentDrainSummary summary = await kit.Archiver(new FileSystemDocumentSink(kit.Destination), time).DrainAsync(3, null, CancellationToken.None);
 
         Assert.Equal(3, summary.Archived);
-        Assert.Single(kit.Journal.GetOutbox(OutboxState.Pending));
+        Assert.Single(kit.Journal.Outbox.GetOutbox(OutboxState.Pending));
     }
 
     [Fact]
@@ -302,7 +302,7 @@ public sealed class DocumentArchiverTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => kit.Archiver(new FileSystemDocumentSink(kit.Destination), time).DrainAsync(null, null, stop.Token));
 
-        OutboxItem pending = Assert.Single(kit.Journal.GetOutbox(OutboxState.Pending));
+        OutboxItem pending = Assert.Single(kit.Journal.Outbox.GetOutbox(OutboxState.Pending));
         Assert.Null(pending.ClaimedBy);
         Assert.Equal(T0, pending.NextAttemptAt);
         Assert.Empty(Directory.GetFiles(Path.Combine(kit.Folder, "staging"), "*", SearchOption.AllDirectories));

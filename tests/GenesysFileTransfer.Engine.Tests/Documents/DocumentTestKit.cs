@@ -76,7 +76,7 @@ internal sealed class DocumentTestKit : IDisposable
             EnqueuedAt = enqueuedAt,
             NextAttemptAt = enqueuedAt,
         };
-        Assert.True(Journal.Enqueue(item));
+        Assert.True(Journal.Outbox.Enqueue(item));
         return item;
     }
 
@@ -99,7 +99,7 @@ internal sealed class DocumentTestKit : IDisposable
             EnqueuedAt = enqueuedAt,
             NextAttemptAt = enqueuedAt,
         };
-        Assert.True(Journal.Enqueue(item));
+        Assert.True(Journal.Outbox.Enqueue(item));
         return item;
     }
 
@@ -114,7 +114,7 @@ internal sealed class DocumentTestKit : IDisposable
         };
         if (workerId != null) options.WorkerId = workerId;
         configure?.Invoke(options);
-        return new DocumentArchiver(journal ?? Journal, sink, Audit, options, time);
+        return new DocumentArchiver((journal ?? Journal).Outbox, sink, Audit, options, time);
     }
 
     /// <summary>The audit records written so far, one JSON object each.</summary>

@@ -8,12 +8,18 @@ namespace GenesysFileTransfer.Engine.Tests.Documents;
 /// attempts; oldest due first; lease-checked updates), so archiver tests isolate the archiver. Everything under one
 /// lock, like the SQLite journal's write transaction.
 /// </summary>
-internal sealed class InMemoryTransferJournal : ITransferJournal
+internal sealed class InMemoryTransferJournal : ITransferJournal, IDocumentOutbox
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, OutboxItem> _outbox = new(StringComparer.Ordinal);
 
     public string Location => "memory";
+
+    public ITransferStore Transfers => throw new NotSupportedException("The archiver needs only the outbox.");
+
+    public IEventLedger Events => throw new NotSupportedException("The archiver needs only the outbox.");
+
+    public IDocumentOutbox Outbox => this;
 
     public int ClaimCount { get; private set; }
 
@@ -78,16 +84,6 @@ internal sealed class InMemoryTransferJournal : ITransferJournal
             return _outbox.Values.Where(i => state is null || i.State == state).OrderBy(i => i.EnqueuedAt).ThenBy(i => i.DocumentKey, StringComparer.Ordinal).Select(Copy).ToList();
         }
     }
-
-    public void UpsertTransfer(JournalTransfer transfer) => throw new NotSupportedException();
-    public JournalTransfer? GetTransfer(Guid transferId) => throw new NotSupportedException();
-    public JournalTransfer? FindByIdempotencyKey(string idempotencyKey) => throw new NotSupportedException();
-    public IReadOnlyList<JournalTransfer> QueryTransfers(TransferQuery query) => throw new NotSupportedException();
-    public void AppendHistory(Guid transferId, TransferHistoryEntry entry) => throw new NotSupportedException();
-    public IReadOnlyList<TransferHistoryEntry> GetHistory(Guid transferId) => throw new NotSupportedException();
-    public bool TryRecordEvent(string source, string eventId, DateTimeOffset receivedAt) => throw new NotSupportedException();
-    public bool AdvanceMessageStatus(string messageId, string status, int rank, DateTimeOffset at) => throw new NotSupportedException();
-    public string? GetMessageStatus(string messageId) => throw new NotSupportedException();
 
     public void Dispose()
     {

@@ -76,49 +76,152 @@ public class SqliteTransferJournalTests
         written.PreviousMediaIds = new[] { "media-1", "media-2" };
         written.MessageId = "message-9";
         written.FailureReason = "a reason with 'quotes' and ünïcödé";
+        written.LeaseOwner = "host/42/connection";
+        written.LeaseUntil = T0.AddMinutes(2);
 
-        journal.UpsertTransfer(written);
-        JournalTransfer read = journal.GetTransfer(written.TransferId)!;
+        JournalTransfer stored = journal.Transfers.InsertOrGet(written, Entry("created"), supersede: false, out bool inserted);
+        JournalTransfer read = journal.Transfers.GetTransfer(written.TransferId)!;
 
+        Assert.True(inserted);
         Assert.Equivalent(written, read, strict: true);
-        Assert.Equal(written.CreatedAt, read.CreatedAt);
+        Assert.Equivalent(written, stored, strict: true);
+        Assert.Equal(0, read.Version);
         Assert.Equal(written.UpdatedAt.UtcTicks, read.UpdatedAt.UtcTicks);
+        Assert.Null(journal.Transfers.GetTransfer(Guid.NewGuid()));
     }
 
     [Fact]
-    public void Upserting_again_replaces_the_state_and_an_unknown_id_reads_as_null()
+    public void The_idempotency_key_is_unique_and_a_second_insert_returns_the_first_transfer()
+    {
+        using var temp = new TempJournal();
+        using SqliteTransferJournal journal = temp.Open();
+        JournalTransfer first = Transfer("a.pdf", "Pending", T0);
+        JournalTransfer second = Transfer("a.pdf", "Pending", T0.AddMinutes(5));
+        second.IdempotencyKey = first.IdempotencyKey;
+
+        journal.Transfers.InsertOrGet(first, Entry("recorded"), supersede: false, out bool firstInserted);
+        JournalTransfer got = journal.Transfers.InsertOrGet(second, Entry("recorded"), supersede: false, out bool secondInserted);
+
+        Assert.True(firstInserted);
+        Assert.False(secondInserted);
+        Assert.Equal(first.TransferId, got.TransferId);
+        Assert.Null(journal.Transfers.GetTransfer(second.TransferId));
+        Assert.Empty(journal.Transfers.GetHistory(second.TransferId));
+        Assert.Equal(first.TransferId, journal.Transfers.FindByIdempotencyKey(first.IdempotencyKey)!.TransferId);
+        Assert.Null(journal.Transfers.FindByIdempotencyKey("sha256:none"));
+    }
+
+    [Fact]
+    public void Superseding_gives_the_key_to_the_new_transfer_and_keeps_the_old_one_with_its_history()
+    {
+        using var temp = new TempJournal();
+        using SqliteTransferJournal journal = temp.Open();
+        JournalTransfer old = Transfer("a.pdf", "Delivered", T0);
+        JournalTransfer fresh = Transfer("a.pdf", "Pending", T0.AddMinutes(5));
+        fresh.IdempotencyKey = old.IdempotencyKey;
+        journal.Transfers.InsertOrGet(old, Entry("delivered"), supersede: false, out _);
+
+        journal.Transfers.InsertOrGet(fresh, Entry("recorded"), supersede: true, out bool inserted);
+
+        Assert.True(inserted);
+        Assert.Equal(fresh.TransferId, journal.Transfers.FindByIdempotencyKey(old.IdempotencyKey)!.TransferId);
+        JournalTransfer kept = journal.Transfers.GetTransfer(old.TransferId)!;
+        Assert.Equal("Delivered", kept.Status);
+        Assert.StartsWith(old.IdempotencyKey + "|superseded-by:" + fresh.TransferId, kept.IdempotencyKey);
+        Assert.Equal(new[] { "delivered", "superseded" }, journal.Transfers.GetHistory(old.TransferId).Select(e => e.Event));
+    }
+
+    [Fact]
+    public void A_transition_is_a_compare_and_set_on_the_version_with_its_history_and_outbox_item()
+    {
+        using var temp = new TempJournal();
+        using SqliteTransferJournal journal = temp.Open();
+        JournalTransfer transfer = Transfer("a.pdf", "Valid", T0);
+        journal.Transfers.InsertOrGet(transfer, Entry("valid"), supersede: false, out _);
+
+        transfer.Status = "Delivered";
+        transfer.MessageId = "message-1";
+        JournalTransfer? moved = journal.Transfers.TryTransition(transfer, expectedVersion: 0, Entry("delivered"), Item("transfer/" + transfer.TransferId, T0));
+        transfer.Status = "Valid";
+        JournalTransfer? stale = journal.Transfers.TryTransition(transfer, expectedVersion: 0, Entry("valid again"), Item("transfer/other", T0));
+
+        Assert.NotNull(moved);
+        Assert.Equal(1, moved!.Version);
+        Assert.Equal("Delivered", moved.Status);
+        Assert.Null(stale);
+        JournalTransfer read = journal.Transfers.GetTransfer(transfer.TransferId)!;
+        Assert.Equal("Delivered", read.Status);
+        Assert.Equal("message-1", read.MessageId);
+        Assert.Equal(new[] { "valid", "delivered" }, journal.Transfers.GetHistory(transfer.TransferId).Select(e => e.Event));
+        Assert.Equal(new[] { "transfer/" + transfer.TransferId }, journal.Outbox.GetOutbox(null).Select(i => i.DocumentKey));
+    }
+
+    [Fact]
+    public void A_transition_whose_outbox_write_fails_leaves_the_transfer_and_its_history_unchanged()
+    {
+        using var temp = new TempJournal();
+        using SqliteTransferJournal journal = temp.Open();
+        JournalTransfer transfer = Transfer("a.pdf", "Valid", T0);
+        journal.Transfers.InsertOrGet(transfer, Entry("valid"), supersede: false, out _);
+        OutboxItem broken = Item("transfer/" + transfer.TransferId, T0);
+        broken.Source = null!;
+
+        transfer.Status = "Delivered";
+        Assert.Throws<TransferJournalException>(() => journal.Transfers.TryTransition(transfer, 0, Entry("delivered"), broken));
+
+        JournalTransfer read = journal.Transfers.GetTransfer(transfer.TransferId)!;
+        Assert.Equal("Valid", read.Status);
+        Assert.Equal(0, read.Version);
+        Assert.Equal(new[] { "valid" }, journal.Transfers.GetHistory(transfer.TransferId).Select(e => e.Event));
+    }
+
+    [Fact]
+    public void A_lease_is_exclusive_until_it_expires_or_is_released()
     {
         using var temp = new TempJournal();
         using SqliteTransferJournal journal = temp.Open();
         JournalTransfer transfer = Transfer("a.pdf", "Created", T0);
-        journal.UpsertTransfer(transfer);
+        journal.Transfers.InsertOrGet(transfer, Entry("created"), supersede: false, out _);
+        TimeSpan lease = TimeSpan.FromMinutes(2);
 
-        transfer.Status = "Uploaded";
-        transfer.MediaId = "media-new";
-        transfer.PreviousMediaIds = new[] { "media-old" };
-        journal.UpsertTransfer(transfer);
+        JournalTransfer? a = journal.Transfers.TryAcquireLease(transfer.TransferId, "worker-a", T0, lease);
+        JournalTransfer? b = journal.Transfers.TryAcquireLease(transfer.TransferId, "worker-b", T0.AddMinutes(1), lease);
+        JournalTransfer? again = journal.Transfers.TryAcquireLease(transfer.TransferId, "worker-a", T0.AddMinutes(1), lease);
+        bool renewedByB = journal.Transfers.RenewLease(transfer.TransferId, "worker-b", T0.AddMinutes(1), lease);
+        JournalTransfer? afterExpiry = journal.Transfers.TryAcquireLease(transfer.TransferId, "worker-b", T0.AddMinutes(3).AddSeconds(1), lease);
+        bool renewedByA = journal.Transfers.RenewLease(transfer.TransferId, "worker-a", T0.AddMinutes(4), lease);
+        journal.Transfers.ReleaseLease(transfer.TransferId, "worker-a");
+        string? ownerAfterForeignRelease = journal.Transfers.GetTransfer(transfer.TransferId)!.LeaseOwner;
+        journal.Transfers.ReleaseLease(transfer.TransferId, "worker-b");
+        JournalTransfer? c = journal.Transfers.TryAcquireLease(transfer.TransferId, "worker-c", T0.AddMinutes(4), lease);
 
-        JournalTransfer read = journal.GetTransfer(transfer.TransferId)!;
-        Assert.Equal("Uploaded", read.Status);
-        Assert.Equal("media-new", read.MediaId);
-        Assert.Equal(new[] { "media-old" }, read.PreviousMediaIds);
-        Assert.Single(journal.QueryTransfers(new TransferQuery()));
-        Assert.Null(journal.GetTransfer(Guid.NewGuid()));
+        Assert.Equal("worker-a", a!.LeaseOwner);
+        Assert.Equal(T0.AddMinutes(2), a.LeaseUntil);
+        Assert.Null(b);
+        Assert.Equal(T0.AddMinutes(3), again!.LeaseUntil);
+        Assert.False(renewedByB);
+        Assert.Equal("worker-b", afterExpiry!.LeaseOwner);
+        Assert.False(renewedByA);
+        Assert.Equal("worker-b", ownerAfterForeignRelease);
+        Assert.Equal("worker-c", c!.LeaseOwner);
+        Assert.Equal(0, c.Version);
     }
 
     [Fact]
-    public void The_idempotency_key_finds_the_newest_transfer_with_it()
+    public void A_media_id_finds_its_transfer_also_after_a_renewal()
     {
         using var temp = new TempJournal();
         using SqliteTransferJournal journal = temp.Open();
-        JournalTransfer older = Transfer("a.pdf", "Delivered", T0);
-        JournalTransfer newer = Transfer("a.pdf", "Created", T0.AddMinutes(5));
-        newer.IdempotencyKey = older.IdempotencyKey;
-        journal.UpsertTransfer(newer);
-        journal.UpsertTransfer(older);
+        JournalTransfer transfer = Transfer("a.pdf", "Created", T0);
+        transfer.MediaId = "media-old";
+        journal.Transfers.InsertOrGet(transfer, new TransferHistoryEntry(T0, "created", "media-old", null), supersede: false, out _);
+        transfer.MediaId = "media-new";
+        transfer.PreviousMediaIds = new[] { "media-old" };
+        journal.Transfers.TryTransition(transfer, 0, new TransferHistoryEntry(T0, "renewed", "media-new", null));
 
-        Assert.Equal(newer.TransferId, journal.FindByIdempotencyKey(older.IdempotencyKey)!.TransferId);
-        Assert.Null(journal.FindByIdempotencyKey("sha256:none"));
+        Assert.Equal(transfer.TransferId, journal.Transfers.FindByMediaId("media-new")!.TransferId);
+        Assert.Equal(transfer.TransferId, journal.Transfers.FindByMediaId("media-old")!.TransferId);
+        Assert.Null(journal.Transfers.FindByMediaId("media-unknown"));
     }
 
     [Fact]
@@ -132,10 +235,10 @@ public class SqliteTransferJournalTests
         c.ConversationId = "other-conversation";
         foreach (JournalTransfer t in new[] { b, a, c })
         {
-            journal.UpsertTransfer(t);
+            journal.Transfers.InsertOrGet(t, Entry("created"), supersede: false, out _);
         }
 
-        Guid[] Ids(TransferQuery q) => journal.QueryTransfers(q).Select(t => t.TransferId).ToArray();
+        Guid[] Ids(TransferQuery q) => journal.Transfers.QueryTransfers(q).Select(t => t.TransferId).ToArray();
 
         Assert.Equal(new[] { c.TransferId, b.TransferId, a.TransferId }, Ids(new TransferQuery()));
         Assert.Equal(new[] { c.TransferId, a.TransferId }, Ids(new TransferQuery { Status = "Delivered" }));
@@ -155,8 +258,8 @@ public class SqliteTransferJournalTests
     {
         using var temp = new TempJournal();
         using SqliteTransferJournal journal = temp.Open();
-        Guid id = Guid.NewGuid();
-        Guid other = Guid.NewGuid();
+        JournalTransfer transfer = Transfer("a.pdf", "Created", T0);
+        JournalTransfer other = Transfer("b.pdf", "Created", T0);
         var entries = new[]
         {
             new TransferHistoryEntry(T0, "created", "media-1", "upload URL expires 2026-11-24 15:00:00Z"),
@@ -165,14 +268,14 @@ public class SqliteTransferJournalTests
             new TransferHistoryEntry(T0.AddSeconds(1), "uploaded", "media-2", "4096 bytes"),
         };
 
-        journal.AppendHistory(id, entries[0]);
-        journal.AppendHistory(other, new TransferHistoryEntry(T0, "created", "x", null));
-        journal.AppendHistory(id, entries[1]);
-        journal.AppendHistory(id, entries[2]);
+        journal.Transfers.InsertOrGet(transfer, entries[0], supersede: false, out _);
+        journal.Transfers.InsertOrGet(other, new TransferHistoryEntry(T0, "created", "x", null), supersede: false, out _);
+        journal.Transfers.TryTransition(transfer, 0, entries[1]);
+        journal.Transfers.TryTransition(transfer, 1, entries[2]);
 
-        IReadOnlyList<TransferHistoryEntry> read = journal.GetHistory(id);
+        IReadOnlyList<TransferHistoryEntry> read = journal.Transfers.GetHistory(transfer.TransferId);
         Assert.Equal(entries.Select(e => (e.Time, e.Event, e.MediaId, e.Detail)), read.Select(e => (e.Time, e.Event, e.MediaId, e.Detail)));
-        Assert.Empty(journal.GetHistory(Guid.NewGuid()));
+        Assert.Empty(journal.Transfers.GetHistory(Guid.NewGuid()));
     }
 
     [Fact]
@@ -181,10 +284,10 @@ public class SqliteTransferJournalTests
         using var temp = new TempJournal();
         using SqliteTransferJournal journal = temp.Open();
 
-        Assert.True(journal.TryRecordEvent("open-messaging", "event-1", T0));
-        Assert.False(journal.TryRecordEvent("open-messaging", "event-1", T0.AddSeconds(5)));
-        Assert.True(journal.TryRecordEvent("standard-webhooks", "event-1", T0));
-        Assert.True(journal.TryRecordEvent("open-messaging", "event-2", T0));
+        Assert.True(journal.Events.TryRecordEvent("open-messaging", "event-1", T0));
+        Assert.False(journal.Events.TryRecordEvent("open-messaging", "event-1", T0.AddSeconds(5)));
+        Assert.True(journal.Events.TryRecordEvent("standard-webhooks", "event-1", T0));
+        Assert.True(journal.Events.TryRecordEvent("open-messaging", "event-2", T0));
     }
 
     [Fact]
@@ -197,7 +300,7 @@ public class SqliteTransferJournalTests
 
         Parallel.For(0, 16, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
         {
-            if ((i % 2 == 0 ? first : second).TryRecordEvent("open-messaging", "retried-event", T0))
+            if ((i % 2 == 0 ? first : second).Events.TryRecordEvent("open-messaging", "retried-event", T0))
             {
                 Interlocked.Increment(ref accepted);
             }
@@ -212,13 +315,13 @@ public class SqliteTransferJournalTests
         using var temp = new TempJournal();
         using SqliteTransferJournal journal = temp.Open();
 
-        Assert.Null(journal.GetMessageStatus("message-1"));
-        Assert.True(journal.AdvanceMessageStatus("message-1", "Sent", 1, T0));
-        Assert.True(journal.AdvanceMessageStatus("message-1", "Read", 3, T0.AddSeconds(2)));
-        Assert.False(journal.AdvanceMessageStatus("message-1", "Delivered", 2, T0.AddSeconds(1)));
-        Assert.False(journal.AdvanceMessageStatus("message-1", "Read again", 3, T0.AddSeconds(3)));
+        Assert.Null(journal.Events.GetMessageStatus("message-1"));
+        Assert.True(journal.Events.AdvanceMessageStatus("message-1", "Sent", 1, T0));
+        Assert.True(journal.Events.AdvanceMessageStatus("message-1", "Read", 3, T0.AddSeconds(2)));
+        Assert.False(journal.Events.AdvanceMessageStatus("message-1", "Delivered", 2, T0.AddSeconds(1)));
+        Assert.False(journal.Events.AdvanceMessageStatus("message-1", "Read again", 3, T0.AddSeconds(3)));
 
-        Assert.Equal("Read", journal.GetMessageStatus("message-1"));
+        Assert.Equal("Read", journal.Events.GetMessageStatus("message-1"));
     }
 
     [Fact]
@@ -228,13 +331,13 @@ public class SqliteTransferJournalTests
         using SqliteTransferJournal journal = temp.Open();
         OutboxItem item = Item("transfer/1", T0);
 
-        Assert.True(journal.Enqueue(item));
-        Assert.False(journal.Enqueue(Item("transfer/1", T0.AddMinutes(1), source: "/somewhere/else.pdf")));
+        Assert.True(journal.Outbox.Enqueue(item));
+        Assert.False(journal.Outbox.Enqueue(Item("transfer/1", T0.AddMinutes(1), source: "/somewhere/else.pdf")));
 
-        OutboxItem stored = Assert.Single(journal.GetOutbox(null));
+        OutboxItem stored = Assert.Single(journal.Outbox.GetOutbox(null));
         Assert.Equivalent(item, stored, strict: true);
-        Assert.Single(journal.GetOutbox(OutboxState.Pending));
-        Assert.Empty(journal.GetOutbox(OutboxState.Archived));
+        Assert.Single(journal.Outbox.GetOutbox(OutboxState.Pending));
+        Assert.Empty(journal.Outbox.GetOutbox(OutboxState.Archived));
     }
 
     [Fact]
@@ -242,18 +345,18 @@ public class SqliteTransferJournalTests
     {
         using var temp = new TempJournal();
         using SqliteTransferJournal journal = temp.Open();
-        journal.Enqueue(Item("later", T0, nextAttemptAt: T0.AddMinutes(10)));
-        journal.Enqueue(Item("second", T0.AddSeconds(2)));
-        journal.Enqueue(Item("first", T0.AddSeconds(1)));
+        journal.Outbox.Enqueue(Item("later", T0, nextAttemptAt: T0.AddMinutes(10)));
+        journal.Outbox.Enqueue(Item("second", T0.AddSeconds(2)));
+        journal.Outbox.Enqueue(Item("first", T0.AddSeconds(1)));
 
-        OutboxItem claimed = journal.ClaimNext("worker-a", T0.AddMinutes(1), TimeSpan.FromMinutes(2))!;
+        OutboxItem claimed = journal.Outbox.ClaimNext("worker-a", T0.AddMinutes(1), TimeSpan.FromMinutes(2))!;
 
         Assert.Equal("first", claimed.DocumentKey);
         Assert.Equal("worker-a", claimed.ClaimedBy);
         Assert.Equal(T0.AddMinutes(3), claimed.LeaseUntil);
         Assert.Equal(1, claimed.Attempts);
-        Assert.Equal("second", journal.ClaimNext("worker-b", T0.AddMinutes(1), TimeSpan.FromMinutes(2))!.DocumentKey);
-        Assert.Null(journal.ClaimNext("worker-c", T0.AddMinutes(1), TimeSpan.FromMinutes(2)));
+        Assert.Equal("second", journal.Outbox.ClaimNext("worker-b", T0.AddMinutes(1), TimeSpan.FromMinutes(2))!.DocumentKey);
+        Assert.Null(journal.Outbox.ClaimNext("worker-c", T0.AddMinutes(1), TimeSpan.FromMinutes(2)));
     }
 
     [Fact]
@@ -261,22 +364,22 @@ public class SqliteTransferJournalTests
     {
         using var temp = new TempJournal();
         using SqliteTransferJournal journal = temp.Open();
-        journal.Enqueue(Item("transfer/1", T0));
-        journal.ClaimNext("crashed-worker", T0, TimeSpan.FromMinutes(1));
+        journal.Outbox.Enqueue(Item("transfer/1", T0));
+        journal.Outbox.ClaimNext("crashed-worker", T0, TimeSpan.FromMinutes(1));
 
-        Assert.Null(journal.ClaimNext("worker-b", T0.AddSeconds(59), TimeSpan.FromMinutes(1)));
-        OutboxItem reclaimed = journal.ClaimNext("worker-b", T0.AddMinutes(1), TimeSpan.FromMinutes(1))!;
+        Assert.Null(journal.Outbox.ClaimNext("worker-b", T0.AddSeconds(59), TimeSpan.FromMinutes(1)));
+        OutboxItem reclaimed = journal.Outbox.ClaimNext("worker-b", T0.AddMinutes(1), TimeSpan.FromMinutes(1))!;
 
         Assert.Equal("worker-b", reclaimed.ClaimedBy);
         Assert.Equal(2, reclaimed.Attempts);
-        Assert.False(journal.MarkArchived("transfer/1", "crashed-worker", "/dms/late-copy.pdf", T0.AddMinutes(2)));
-        Assert.True(journal.MarkArchived("transfer/1", "worker-b", "/dms/invoice.pdf", T0.AddMinutes(2)));
-        OutboxItem archived = Assert.Single(journal.GetOutbox(OutboxState.Archived));
+        Assert.False(journal.Outbox.MarkArchived("transfer/1", "crashed-worker", "/dms/late-copy.pdf", T0.AddMinutes(2)));
+        Assert.True(journal.Outbox.MarkArchived("transfer/1", "worker-b", "/dms/invoice.pdf", T0.AddMinutes(2)));
+        OutboxItem archived = Assert.Single(journal.Outbox.GetOutbox(OutboxState.Archived));
         Assert.Equal("/dms/invoice.pdf", archived.StoredLocation);
         Assert.Equal(T0.AddMinutes(2), archived.ArchivedAt);
         Assert.Null(archived.LeaseUntil);
-        Assert.Null(journal.ClaimNext("worker-c", T0.AddDays(1), TimeSpan.FromMinutes(1)));
-        Assert.False(journal.MarkArchived("transfer/1", "worker-b", "/dms/again.pdf", T0.AddMinutes(3)));
+        Assert.Null(journal.Outbox.ClaimNext("worker-c", T0.AddDays(1), TimeSpan.FromMinutes(1)));
+        Assert.False(journal.Outbox.MarkArchived("transfer/1", "worker-b", "/dms/again.pdf", T0.AddMinutes(3)));
     }
 
     [Fact]
@@ -284,18 +387,18 @@ public class SqliteTransferJournalTests
     {
         using var temp = new TempJournal();
         using SqliteTransferJournal journal = temp.Open();
-        journal.Enqueue(Item("transfer/1", T0));
-        journal.ClaimNext("worker-a", T0, TimeSpan.FromMinutes(5));
+        journal.Outbox.Enqueue(Item("transfer/1", T0));
+        journal.Outbox.ClaimNext("worker-a", T0, TimeSpan.FromMinutes(5));
 
-        Assert.False(journal.MarkRetry("transfer/1", "worker-b", "not mine", T0.AddMinutes(1)));
-        Assert.True(journal.MarkRetry("transfer/1", "worker-a", "the share is offline", T0.AddMinutes(1)));
+        Assert.False(journal.Outbox.MarkRetry("transfer/1", "worker-b", "not mine", T0.AddMinutes(1)));
+        Assert.True(journal.Outbox.MarkRetry("transfer/1", "worker-a", "the share is offline", T0.AddMinutes(1)));
 
-        OutboxItem released = Assert.Single(journal.GetOutbox(OutboxState.Pending));
+        OutboxItem released = Assert.Single(journal.Outbox.GetOutbox(OutboxState.Pending));
         Assert.Null(released.ClaimedBy);
         Assert.Null(released.LeaseUntil);
         Assert.Equal("the share is offline", released.LastError);
-        Assert.Null(journal.ClaimNext("worker-b", T0.AddSeconds(59), TimeSpan.FromMinutes(5)));
-        Assert.Equal("worker-b", journal.ClaimNext("worker-b", T0.AddMinutes(1), TimeSpan.FromMinutes(5))!.ClaimedBy);
+        Assert.Null(journal.Outbox.ClaimNext("worker-b", T0.AddSeconds(59), TimeSpan.FromMinutes(5)));
+        Assert.Equal("worker-b", journal.Outbox.ClaimNext("worker-b", T0.AddMinutes(1), TimeSpan.FromMinutes(5))!.ClaimedBy);
     }
 
     [Fact]
@@ -306,7 +409,7 @@ public class SqliteTransferJournalTests
         const int count = 120;
         for (int i = 0; i < count; i++)
         {
-            setup.Enqueue(Item("doc/" + i.ToString("D3"), T0.AddMilliseconds(i)));
+            setup.Outbox.Enqueue(Item("doc/" + i.ToString("D3"), T0.AddMilliseconds(i)));
         }
 
         using SqliteTransferJournal first = temp.Open();
@@ -317,7 +420,7 @@ public class SqliteTransferJournalTests
         void Claim(SqliteTransferJournal journal, string worker)
         {
             start.SignalAndWait();
-            while (journal.ClaimNext(worker, T0.AddMinutes(1), TimeSpan.FromHours(1)) is { } item)
+            while (journal.Outbox.ClaimNext(worker, T0.AddMinutes(1), TimeSpan.FromHours(1)) is { } item)
             {
                 claims.Add((worker, item.DocumentKey));
                 // Gives the other claimer a turn even on a loaded machine, so both really compete for the rest.
@@ -333,30 +436,36 @@ public class SqliteTransferJournalTests
         Assert.Equal(count, claims.Select(c => c.Key).Distinct().Count());
         Assert.Contains(claims, c => c.Worker == "worker-a");
         Assert.Contains(claims, c => c.Worker == "worker-b");
-        Assert.All(setup.GetOutbox(OutboxState.Pending), item => Assert.Equal(claims.Single(c => c.Key == item.DocumentKey).Worker, item.ClaimedBy));
+        Assert.All(setup.Outbox.GetOutbox(OutboxState.Pending), item => Assert.Equal(claims.Single(c => c.Key == item.DocumentKey).Worker, item.ClaimedBy));
     }
 
     [Fact]
-    public void Parallel_writers_on_one_file_lose_nothing()
+    public void Parallel_writers_on_one_file_lose_nothing_and_each_version_is_taken_once()
     {
         using var temp = new TempJournal();
         using SqliteTransferJournal first = temp.Open();
         using SqliteTransferJournal second = temp.Open();
         var transfers = Enumerable.Range(0, 40).Select(i => Transfer("file-" + i + ".pdf", "Created", T0.AddSeconds(i))).ToArray();
+        int won = 0;
 
-        Parallel.ForEach(transfers, new ParallelOptions { MaxDegreeOfParallelism = 6 }, (transfer, _, i) =>
+        // Every transfer is inserted twice (once per journal instance) and moved from version 0 twice: one insert and
+        // one transition per transfer may succeed.
+        Parallel.ForEach(transfers.Concat(transfers), new ParallelOptions { MaxDegreeOfParallelism = 6 }, (transfer, _, i) =>
         {
             SqliteTransferJournal journal = i % 2 == 0 ? first : second;
-            journal.UpsertTransfer(transfer);
-            journal.AppendHistory(transfer.TransferId, new TransferHistoryEntry(T0, "created", "m", null));
-            transfer.Status = "Uploaded";
-            journal.UpsertTransfer(transfer);
-            journal.AppendHistory(transfer.TransferId, new TransferHistoryEntry(T0, "uploaded", "m", null));
+            var copy = Copy(transfer);
+            journal.Transfers.InsertOrGet(copy, Entry("created"), supersede: false, out bool _);
+            copy.Status = "Uploaded";
+            if (journal.Transfers.TryTransition(copy, 0, Entry("uploaded")) != null)
+            {
+                Interlocked.Increment(ref won);
+            }
         });
 
-        IReadOnlyList<JournalTransfer> stored = first.QueryTransfers(new TransferQuery { Status = "Uploaded" });
+        IReadOnlyList<JournalTransfer> stored = first.Transfers.QueryTransfers(new TransferQuery { Status = "Uploaded" });
         Assert.Equal(transfers.Length, stored.Count);
-        Assert.All(transfers, t => Assert.Equal(2, first.GetHistory(t.TransferId).Count));
+        Assert.Equal(transfers.Length, won);
+        Assert.All(transfers, t => Assert.Equal(new[] { "created", "uploaded" }, first.Transfers.GetHistory(t.TransferId).Select(e => e.Event)));
     }
 
     [Fact]
@@ -366,20 +475,46 @@ public class SqliteTransferJournalTests
         JournalTransfer transfer = Transfer("kept.pdf", "Valid", T0);
         using (SqliteTransferJournal journal = temp.Open())
         {
-            journal.UpsertTransfer(transfer);
-            journal.AppendHistory(transfer.TransferId, new TransferHistoryEntry(T0, "valid", "media-1", null));
-            journal.TryRecordEvent("open-messaging", "event-1", T0);
-            journal.AdvanceMessageStatus("message-1", "Delivered", 2, T0);
-            journal.Enqueue(Item("transfer/kept", T0));
+            journal.Transfers.InsertOrGet(transfer, new TransferHistoryEntry(T0, "valid", "media-1", null), supersede: false, out _);
+            journal.Events.TryRecordEvent("open-messaging", "event-1", T0);
+            journal.Events.AdvanceMessageStatus("message-1", "Delivered", 2, T0);
+            journal.Outbox.Enqueue(Item("transfer/kept", T0));
         }
 
         using SqliteTransferJournal reopened = temp.Open();
 
-        Assert.Equal("Valid", reopened.GetTransfer(transfer.TransferId)!.Status);
-        Assert.Equal("valid", Assert.Single(reopened.GetHistory(transfer.TransferId)).Event);
-        Assert.False(reopened.TryRecordEvent("open-messaging", "event-1", T0));
-        Assert.Equal("Delivered", reopened.GetMessageStatus("message-1"));
-        Assert.Equal("transfer/kept", Assert.Single(reopened.GetOutbox(OutboxState.Pending)).DocumentKey);
+        Assert.Equal("Valid", reopened.Transfers.GetTransfer(transfer.TransferId)!.Status);
+        Assert.Equal("valid", Assert.Single(reopened.Transfers.GetHistory(transfer.TransferId)).Event);
+        Assert.False(reopened.Events.TryRecordEvent("open-messaging", "event-1", T0));
+        Assert.Equal("Delivered", reopened.Events.GetMessageStatus("message-1"));
+        Assert.Equal("transfer/kept", Assert.Single(reopened.Outbox.GetOutbox(OutboxState.Pending)).DocumentKey);
+    }
+
+    [Fact]
+    public void A_version_1_journal_with_duplicate_keys_upgrades_keeping_every_row_and_giving_the_key_to_the_delivered_one()
+    {
+        using var temp = new TempJournal();
+        string key = "sha256:" + new string('b', 64) + "|conversation:c|communication:m";
+        Directory.CreateDirectory(Path.GetDirectoryName(temp.Path)!);
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + temp.Path + ";Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText =
+                "CREATE TABLE schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL);" + SqliteSchema.Migrations[0] +
+                "INSERT INTO schema_version VALUES (1, '2026-11-24T00:00:00.0000000Z');" +
+                "INSERT INTO transfers VALUES ('00000000-0000-0000-0000-000000000001', $key, 'c', 'm', '/a.pdf', 'a.pdf', 1, 'application/pdf', 'b', 'x', 'm1', 'Delivered', 'msg', NULL, '{}', '[]', '2026-11-24T10:00:00.0000000Z', '2026-11-24T10:00:00.0000000Z');" +
+                "INSERT INTO transfers VALUES ('00000000-0000-0000-0000-000000000002', $key, 'c', 'm', '/a.pdf', 'a.pdf', 1, 'application/pdf', 'b', 'x', 'm2', 'Created', NULL, NULL, '{}', '[]', '2026-11-24T11:00:00.0000000Z', '2026-11-24T11:00:00.0000000Z');";
+            command.Parameters.AddWithValue("$key", key);
+            command.ExecuteNonQuery();
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        using SqliteTransferJournal journal = temp.Open();
+
+        Assert.Equal(Guid.Parse("00000000-0000-0000-0000-000000000001"), journal.Transfers.FindByIdempotencyKey(key)!.TransferId);
+        Assert.Equal(2, journal.Transfers.QueryTransfers(new TransferQuery()).Count);
+        Assert.StartsWith(key + "|superseded-by-upgrade:", journal.Transfers.GetTransfer(Guid.Parse("00000000-0000-0000-0000-000000000002"))!.IdempotencyKey);
     }
 
     [Fact]
@@ -389,7 +524,7 @@ public class SqliteTransferJournalTests
         SqliteTransferJournal journal = temp.Open();
         journal.Dispose();
 
-        Assert.Throws<ObjectDisposedException>(() => journal.GetTransfer(Guid.NewGuid()));
+        Assert.Throws<ObjectDisposedException>(() => journal.Transfers.GetTransfer(Guid.NewGuid()));
     }
 
     [Fact]
@@ -431,6 +566,27 @@ public class SqliteTransferJournalTests
             UpdatedAt = createdAt.AddTicks(1234567),
         };
     }
+
+    private static TransferHistoryEntry Entry(string @event) => new(T0, @event, "media-1", null);
+
+    private static JournalTransfer Copy(JournalTransfer t) => new()
+    {
+        TransferId = t.TransferId,
+        IdempotencyKey = t.IdempotencyKey,
+        ConversationId = t.ConversationId,
+        CommunicationId = t.CommunicationId,
+        FilePath = t.FilePath,
+        FileName = t.FileName,
+        Length = t.Length,
+        ContentType = t.ContentType,
+        Sha256 = t.Sha256,
+        ContentMd5 = t.ContentMd5,
+        MediaId = t.MediaId,
+        Status = t.Status,
+        MetadataJson = t.MetadataJson,
+        CreatedAt = t.CreatedAt,
+        UpdatedAt = t.UpdatedAt,
+    };
 
     private static OutboxItem Item(string key, DateTimeOffset enqueuedAt, DateTimeOffset? nextAttemptAt = null, string source = "/data/outbox/invoice.pdf") => new()
     {

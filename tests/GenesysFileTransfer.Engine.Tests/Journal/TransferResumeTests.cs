@@ -24,7 +24,7 @@ public class TransferResumeTests
 
         ITransferJournal journal = connection.Journal!;
         Assert.Equal(journalPath, journal.Location);
-        JournalTransfer record = journal.GetTransfer(transfer.TransferId)!;
+        JournalTransfer record = journal.Transfers.GetTransfer(transfer.TransferId)!;
         Assert.Equal("Delivered", record.Status);
         Assert.Equal(transfer.MessageId, record.MessageId);
         Assert.Equal(transfer.MediaId, record.MediaId);
@@ -32,8 +32,8 @@ public class TransferResumeTests
         Assert.Contains(transfer.Sha256, record.IdempotencyKey);
         Assert.Contains(transfer.ConversationId, record.IdempotencyKey);
         Assert.Contains(transfer.CommunicationId, record.IdempotencyKey);
-        Assert.Equal(new[] { "created", "uploaded", "valid", "delivered" }, journal.GetHistory(transfer.TransferId).Select(e => e.Event));
-        OutboxItem item = Assert.Single(journal.GetOutbox(OutboxState.Pending));
+        Assert.Equal(new[] { "created", "uploaded", "valid", "delivered" }, journal.Transfers.GetHistory(transfer.TransferId).Select(e => e.Event));
+        OutboxItem item = Assert.Single(journal.Outbox.GetOutbox(OutboxState.Pending));
         Assert.Equal("transfer/" + transfer.TransferId, item.DocumentKey);
         Assert.Equal("transfer", item.Kind);
         Assert.Equal(path, item.Source);
@@ -66,7 +66,7 @@ public class TransferResumeTests
         Assert.Single(session.Host.State.Messages);
         Assert.Single(session.Host.State.Media);
         Assert.Equal(requestsBefore, ApiRequests(session));
-        Assert.Single(later.Journal!.GetOutbox(null));
+        Assert.Single(later.Journal!.Outbox.GetOutbox(null));
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public class TransferResumeTests
         Assert.Equal(TransferStatus.Delivered, resumed.Status);
         Assert.Equal(resumed.MediaId, Assert.Single(Assert.Single(session.Host.State.Messages).MediaIds));
         Assert.Single(session.Host.State.Requests, r => r.Method == "PUT");
-        Assert.Equal(new[] { "created", "renewed", "uploaded", "valid", "delivered" }, later.Journal!.GetHistory(resumed.TransferId).Select(e => e.Event));
+        Assert.Equal(new[] { "created", "renewed", "uploaded", "valid", "delivered" }, later.Journal!.Transfers.GetHistory(resumed.TransferId).Select(e => e.Event));
     }
 
     [Fact]
@@ -148,7 +148,7 @@ public class TransferResumeTests
         FileTransfer first = await connection.Transfers.CreateAsync(session.Request(path), CancellationToken.None);
         await session.AddFaultAsync(new { route = "s3", count = 1, action = "status", status = 400 });
         await Assert.ThrowsAsync<UploadRejectedException>(() => connection.Transfers.UploadAsync(first, null, null, CancellationToken.None));
-        Assert.Equal("Failed", connection.Journal!.GetTransfer(first.TransferId)!.Status);
+        Assert.Equal("Failed", connection.Journal!.Transfers.GetTransfer(first.TransferId)!.Status);
         connection.Dispose();
 
         FileTransfer resumed = await RunToDeliveredAsync(await session.ConnectAsync(journalPath: journalPath), session.Request(path));
@@ -197,7 +197,7 @@ public class TransferResumeTests
         Assert.NotEqual(first.TransferId, second.TransferId);
         Assert.Equal(TransferStatus.Created, second.Status);
         Assert.Same(second, found);
-        Assert.Equal(2, connection.Journal!.QueryTransfers(new TransferQuery { Sha256 = first.Sha256 }).Count);
+        Assert.Equal(2, connection.Journal!.Transfers.QueryTransfers(new TransferQuery { Sha256 = first.Sha256 }).Count);
     }
 
     [Fact]

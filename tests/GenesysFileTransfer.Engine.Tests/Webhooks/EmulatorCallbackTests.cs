@@ -425,7 +425,7 @@ public sealed class EmulatorCallbackTests
             Assert.Equal(3, results.Count(r => r.Duplicate));
         }
 
-        var item = Assert.Single(journal.GetOutbox(null));
+        var item = Assert.Single(journal.Outbox.GetOutbox(null));
         Assert.Equal($"attachment/{IntegrationId}/{mediaId}", item.DocumentKey);
         Assert.Equal(messageId, item.MessageId);
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(content)), item.Sha256);

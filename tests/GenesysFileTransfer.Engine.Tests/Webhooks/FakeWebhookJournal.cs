@@ -8,7 +8,7 @@ namespace GenesysFileTransfer.Engine.Tests.Webhooks;
 /// memory, with the journal's documented semantics; the rest is not needed here. <see cref="FailNext"/> makes the next
 /// call of one method throw, as a locked or unreachable journal would.
 /// </summary>
-internal sealed class FakeWebhookJournal : ITransferJournal
+internal sealed class FakeWebhookJournal : ITransferJournal, IEventLedger, IDocumentOutbox
 {
     private readonly object _gate = new();
     private readonly HashSet<(string Source, string EventId)> _events = new();
@@ -18,12 +18,18 @@ internal sealed class FakeWebhookJournal : ITransferJournal
 
     public string Location => "memory";
 
+    public ITransferStore Transfers => throw new NotSupportedException("The callback processor does not read transfers here.");
+
+    public IEventLedger Events => this;
+
+    public IDocumentOutbox Outbox => this;
+
     public int EventCount
     {
         get { lock (_gate) return _events.Count; }
     }
 
-    public IReadOnlyCollection<(string Source, string EventId)> Events
+    public IReadOnlyCollection<(string Source, string EventId)> RecordedEvents
     {
         get { lock (_gate) return _events.ToArray(); }
     }
@@ -84,12 +90,6 @@ internal sealed class FakeWebhookJournal : ITransferJournal
         }
     }
 
-    public void UpsertTransfer(JournalTransfer transfer) => throw new NotSupportedException();
-    public JournalTransfer? GetTransfer(Guid transferId) => throw new NotSupportedException();
-    public JournalTransfer? FindByIdempotencyKey(string idempotencyKey) => throw new NotSupportedException();
-    public IReadOnlyList<JournalTransfer> QueryTransfers(TransferQuery query) => throw new NotSupportedException();
-    public void AppendHistory(Guid transferId, TransferHistoryEntry entry) => throw new NotSupportedException();
-    public IReadOnlyList<TransferHistoryEntry> GetHistory(Guid transferId) => throw new NotSupportedException();
     public OutboxItem? ClaimNext(string workerId, DateTimeOffset now, TimeSpan lease) => throw new NotSupportedException();
     public bool MarkArchived(string documentKey, string workerId, string storedLocation, DateTimeOffset at) => throw new NotSupportedException();
     public bool MarkRetry(string documentKey, string workerId, string error, DateTimeOffset nextAttemptAt) => throw new NotSupportedException();

@@ -108,7 +108,7 @@ public sealed class WebhookListenerTests
         Assert.Equal("{\"status\":\"accepted\"}", await response.Content.ReadAsStringAsync());
         var result = Assert.Single(await listener.WaitForAsync(1));
         Assert.True(result.Accepted);
-        Assert.Single(listener.Journal.GetOutbox(null));
+        Assert.Single(listener.Journal.Outbox.GetOutbox(null));
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public sealed class WebhookListenerTests
         var results = await listener.WaitForAsync(3);
         Assert.Equal(new[] { 401, 405, 413 }, results.Select(r => r.StatusCode).Order());
         Assert.Equal(0, listener.Journal.EventCount);
-        Assert.Empty(listener.Journal.GetOutbox(null));
+        Assert.Empty(listener.Journal.Outbox.GetOutbox(null));
     }
 
     [Fact]
@@ -150,7 +150,7 @@ public sealed class WebhookListenerTests
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         var results = await listener.WaitForAsync(8);
         Assert.Equal(1, results.Count(r => r.Accepted));
-        Assert.Single(listener.Journal.GetOutbox(null));
+        Assert.Single(listener.Journal.Outbox.GetOutbox(null));
     }
 
     [Fact]

@@ -89,7 +89,7 @@ public sealed class WebhookProcessorTests : IDisposable
         var view = Assert.Single(result.Attachments);
         Assert.True(view.Enqueued);
         Assert.Equal("https://media.example.test/genesys-media/media-1/invoice.pdf", view.Location);
-        Assert.Contains(("open-messaging", "msg-1"), _journal.Events);
+        Assert.Contains(("open-messaging", "msg-1"), _journal.RecordedEvents);
     }
 
     [Fact]
@@ -262,7 +262,7 @@ public sealed class WebhookProcessorTests : IDisposable
     {
         var processor = Open();
         var body = AttachmentMessage("msg-11", "media-11");
-        _journal.FailNext(nameof(ITransferJournal.TryRecordEvent));
+        _journal.FailNext(nameof(IEventLedger.TryRecordEvent));
 
         var failed = processor.Process(body, OpenHeaders(body));
         var retried = processor.Process(body, OpenHeaders(body));
@@ -283,7 +283,7 @@ public sealed class WebhookProcessorTests : IDisposable
     {
         var processor = Open();
         var body = AttachmentMessage("msg-12", "media-12");
-        _journal.FailNext(nameof(ITransferJournal.Enqueue));
+        _journal.FailNext(nameof(IDocumentOutbox.Enqueue));
 
         Assert.Equal(500, processor.Process(body, OpenHeaders(body)).StatusCode);
         AssertNothingRecorded();
@@ -355,7 +355,7 @@ public sealed class WebhookProcessorTests : IDisposable
 
             Assert.All(results, r => Assert.Equal(200, r.StatusCode));
             Assert.Equal(bodies.Length, results.Count(r => r.Accepted));
-            var outbox = first.GetOutbox(null);
+            var outbox = first.Outbox.GetOutbox(null);
             Assert.Equal(bodies.Length, outbox.Count);
             Assert.Equal(bodies.Length, outbox.Select(i => i.DocumentKey).Distinct().Count());
         }

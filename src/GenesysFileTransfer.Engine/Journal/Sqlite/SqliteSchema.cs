@@ -88,6 +88,28 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (state, next_attempt_at, enqueued_at);
 ",
+
+            // Version 2: the journal decides. A version per row for compare-and-set transitions, a lease (owner and
+            // expiry) per transfer, and a unique idempotency key. Journals of version 1 could hold several rows per key
+            // (overlapping runs); the most advanced one keeps the key (delivered first, then the newest), the others
+            // keep their rows and history under a retired key.
+            @"
+ALTER TABLE transfers ADD COLUMN version INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE transfers ADD COLUMN lease_owner TEXT;
+ALTER TABLE transfers ADD COLUMN lease_until TEXT;
+UPDATE transfers SET idempotency_key = idempotency_key || '|superseded-by-upgrade:' || transfer_id
+WHERE transfer_id IN (
+    SELECT transfer_id FROM (
+        SELECT transfer_id, ROW_NUMBER() OVER (
+            PARTITION BY idempotency_key
+            ORDER BY CASE status WHEN 'Delivered' THEN 0 ELSE 1 END, created_at DESC, transfer_id) AS position
+        FROM transfers)
+    WHERE position > 1);
+DROP INDEX transfers_by_key;
+CREATE UNIQUE INDEX transfers_by_key ON transfers (idempotency_key);
+CREATE INDEX transfers_by_media ON transfers (media_id);
+CREATE INDEX transfer_history_by_media ON transfer_history (media_id);
+",
         };
 
         public static int LatestVersion => Migrations.Length;

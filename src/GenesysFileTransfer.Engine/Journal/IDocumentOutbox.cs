@@ -1,0 +1,29 @@
+using System;
+using System.Collections.Generic;
+
+namespace GenesysFileTransfer.Engine.Journal
+{
+    /// <summary>
+    /// Documents waiting to be archived in the document-management store. Items are keyed by a deterministic
+    /// <see cref="OutboxItem.DocumentKey"/>, claimed under a lease, and moved by the worker that holds the lease.
+    /// </summary>
+    public interface IDocumentOutbox
+    {
+        /// <summary>Adds a document to archive. Returns false when an item with the same DocumentKey exists.</summary>
+        bool Enqueue(OutboxItem item);
+
+        /// <summary>
+        /// Atomically takes the oldest due item (pending, NextAttemptAt ≤ now, no live lease) for
+        /// <paramref name="workerId"/>, leasing it until now + <paramref name="lease"/>; null when none is due.
+        /// </summary>
+        OutboxItem? ClaimNext(string workerId, DateTimeOffset now, TimeSpan lease);
+
+        /// <summary>Marks a claimed item archived; a no-op unless <paramref name="workerId"/> holds its lease.</summary>
+        bool MarkArchived(string documentKey, string workerId, string storedLocation, DateTimeOffset at);
+
+        /// <summary>Releases a claimed item for another attempt at <paramref name="nextAttemptAt"/>.</summary>
+        bool MarkRetry(string documentKey, string workerId, string error, DateTimeOffset nextAttemptAt);
+
+        IReadOnlyList<OutboxItem> GetOutbox(OutboxState? state);
+    }
+}

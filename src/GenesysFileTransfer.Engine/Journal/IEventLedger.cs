@@ -1,0 +1,22 @@
+using System;
+
+namespace GenesysFileTransfer.Engine.Journal
+{
+    /// <summary>The webhook events and message delivery statuses already seen, shared by every listener of a journal.</summary>
+    public interface IEventLedger
+    {
+        /// <summary>
+        /// Records that a webhook event was accepted. Returns false when the same (source, eventId) was recorded
+        /// before, by this or any other process: the caller then does nothing more for it.
+        /// </summary>
+        bool TryRecordEvent(string source, string eventId, DateTimeOffset receivedAt);
+
+        /// <summary>
+        /// Moves a message's delivery status forward. Returns false (and changes nothing) when the stored status
+        /// already has the same or a higher <paramref name="rank"/>, so out-of-order callbacks never move it back.
+        /// </summary>
+        bool AdvanceMessageStatus(string messageId, string status, int rank, DateTimeOffset at);
+
+        string? GetMessageStatus(string messageId);
+    }
+}

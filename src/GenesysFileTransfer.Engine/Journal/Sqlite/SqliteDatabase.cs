@@ -1,0 +1,118 @@
+using System;
+using System.Globalization;
+using System.Threading;
+using Microsoft.Data.Sqlite;
+
+namespace GenesysFileTransfer.Engine.Journal.Sqlite
+{
+    /// <summary>
+    /// One journal file: how to reach it and how to run work on it. Every call runs on its own pooled connection with
+    /// SQLite's busy wait and synchronous commits, and every failure becomes a <see cref="TransferJournalException"/>
+    /// that names the file and the action. The roles (transfers, events, outbox) share one instance.
+    /// </summary>
+    internal sealed class SqliteDatabase : IDisposable
+    {
+        private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
+        private const int BusyTimeoutMs = 30000;
+        private readonly string _connectionString;
+        private int _disposed;
+
+        public SqliteDatabase(string path)
+        {
+            Location = path;
+            _connectionString = new SqliteConnectionStringBuilder
+            {
+                DataSource = path,
+                Mode = SqliteOpenMode.ReadWriteCreate,
+                Cache = SqliteCacheMode.Private,
+                Pooling = true,
+                DefaultTimeout = BusyTimeoutMs / 1000,
+            }.ToString();
+        }
+
+        public string Location { get; }
+
+        /// <summary>Runs <paramref name="work"/> on an open connection; <paramref name="action"/> completes "could not …" in errors.</summary>
+        public T Run<T>(string action, Func<SqliteConnection, T> work)
+        {
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                throw new ObjectDisposedException(nameof(SqliteTransferJournal), $"The transfer journal '{Location}' is closed.");
+            }
+
+            try
+            {
+                using var connection = new SqliteConnection(_connectionString);
+                connection.Open();
+                using (SqliteCommand pragmas = connection.CreateCommand())
+                {
+                    // Per connection: SQLite itself waits for a busy file (another process writing) before giving up.
+                    pragmas.CommandText = "PRAGMA busy_timeout = " + BusyTimeoutMs.ToString(CultureInfo.InvariantCulture) + "; PRAGMA synchronous = FULL;";
+                    pragmas.ExecuteNonQuery();
+                }
+
+                return work(connection);
+            }
+            catch (SqliteException ex)
+            {
+                throw new TransferJournalException(Location, $"The transfer journal '{Location}' could not {action}: {ex.Message}", ex);
+            }
+        }
+
+        /// <summary>
+        /// Runs <paramref name="work"/> in one <c>BEGIN IMMEDIATE</c> transaction: the write lock is taken before the
+        /// first read, so no other process can change what was read before this one writes. Committed when
+        /// <paramref name="work"/> returns, rolled back when it throws.
+        /// </summary>
+        public T InTransaction<T>(string action, Func<SqliteConnection, SqliteTransaction, T> work) =>
+            Run(action, connection =>
+            {
+                using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
+                T result = work(connection, transaction);
+                transaction.Commit();
+                return result;
+            });
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            {
+                return;
+            }
+
+            // Pooled connections would keep the file (and its -wal and -shm companions) open until the process ends.
+            using var connection = new SqliteConnection(_connectionString);
+            SqliteConnection.ClearPool(connection);
+        }
+
+        public static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+        {
+            SqliteCommand command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            return command;
+        }
+
+        public static void Execute(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+        {
+            using SqliteCommand command = Command(connection, transaction, sql);
+            command.ExecuteNonQuery();
+        }
+
+        public static void Bind(SqliteCommand command, string name, object? value) =>
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+
+        public static string Id(Guid id) => id.ToString("D");
+
+        public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
+
+        public static string? Time(DateTimeOffset? time) => time is DateTimeOffset value ? Time(value) : null;
+
+        public static DateTimeOffset ParseTime(string text) =>
+            new DateTimeOffset(DateTime.SpecifyKind(DateTime.ParseExact(text, TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal), DateTimeKind.Utc));
+
+        public static DateTimeOffset? NullableTime(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? (DateTimeOffset?)null : ParseTime(reader.GetString(ordinal));
+
+        public static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+    }
+}

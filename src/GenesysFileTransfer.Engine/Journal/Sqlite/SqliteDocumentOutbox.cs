@@ -1,0 +1,172 @@
+using System;
+using System.Collections.Generic;
+using Microsoft.Data.Sqlite;
+using static GenesysFileTransfer.Engine.Journal.Sqlite.SqliteDatabase;
+
+namespace GenesysFileTransfer.Engine.Journal.Sqlite
+{
+    /// <summary>
+    /// The document outbox in the journal file.
+    /// </summary>
+    /// <remarks>
+    /// <see cref="OutboxItem.Attempts"/> counts claims: <see cref="ClaimNext"/> increments it, so an attempt cut short
+    /// by a crash still counts towards the caller's backoff.
+    /// </remarks>
+    internal sealed class SqliteDocumentOutbox : IDocumentOutbox
+    {
+        private const string Pending = "pending";
+        private const string Archived = "archived";
+
+        private const string OutboxColumns =
+            "document_key, kind, transfer_id, conversation_id, message_id, attachment_id, source, file_name, content_type, sha256, " +
+            "length, metadata_json, state, attempts, enqueued_at, next_attempt_at, last_error, claimed_by, lease_until, stored_location, archived_at";
+
+        private readonly SqliteDatabase _db;
+
+        public SqliteDocumentOutbox(SqliteDatabase db) => _db = db;
+
+        public bool Enqueue(OutboxItem item)
+        {
+            if (item is null)
+            {
+                throw new ArgumentNullException(nameof(item));
+            }
+
+            return _db.Run("add document " + item.DocumentKey + " to the outbox", connection => Insert(connection, null, item));
+        }
+
+        /// <summary>Adds the item unless its key exists, inside the caller's transaction; true when it was added.</summary>
+        internal static bool Insert(SqliteConnection connection, SqliteTransaction? transaction, OutboxItem item)
+        {
+            using SqliteCommand command = Command(
+                connection,
+                transaction,
+                "INSERT INTO outbox (" + OutboxColumns + ") VALUES ($document_key, $kind, $transfer_id, $conversation_id, $message_id, " +
+                "$attachment_id, $source, $file_name, $content_type, $sha256, $length, $metadata_json, $state, $attempts, $enqueued_at, " +
+                "$next_attempt_at, $last_error, $claimed_by, $lease_until, $stored_location, $archived_at) ON CONFLICT (document_key) DO NOTHING;");
+            Bind(command, "$document_key", item.DocumentKey);
+            Bind(command, "$kind", item.Kind);
+            Bind(command, "$transfer_id", item.TransferId is Guid id ? Id(id) : null);
+            Bind(command, "$conversation_id", item.ConversationId);
+            Bind(command, "$message_id", item.MessageId);
+            Bind(command, "$attachment_id", item.AttachmentId);
+            Bind(command, "$source", item.Source);
+            Bind(command, "$file_name", item.FileName);
+            Bind(command, "$content_type", item.ContentType);
+            Bind(command, "$sha256", item.Sha256);
+            Bind(command, "$length", item.Length);
+            Bind(command, "$metadata_json", item.MetadataJson ?? "{}");
+            Bind(command, "$state", item.State == OutboxState.Archived ? Archived : Pending);
+            Bind(command, "$attempts", item.Attempts);
+            Bind(command, "$enqueued_at", Time(item.EnqueuedAt));
+            Bind(command, "$next_attempt_at", Time(item.NextAttemptAt));
+            Bind(command, "$last_error", item.LastError);
+            Bind(command, "$claimed_by", item.ClaimedBy);
+            Bind(command, "$lease_until", Time(item.LeaseUntil));
+            Bind(command, "$stored_location", item.StoredLocation);
+            Bind(command, "$archived_at", Time(item.ArchivedAt));
+            return command.ExecuteNonQuery() == 1;
+        }
+
+        public OutboxItem? ClaimNext(string workerId, DateTimeOffset now, TimeSpan lease)
+        {
+            if (string.IsNullOrEmpty(workerId))
+            {
+                throw new ArgumentException("A worker id is required to claim an item.", nameof(workerId));
+            }
+
+            // BEGIN IMMEDIATE takes the write lock before the choice is made, so no other process can choose the
+            // same item between this one's read and its write.
+            return _db.InTransaction("claim an outbox item", (connection, transaction) =>
+            {
+                using SqliteCommand command = Command(
+                    connection,
+                    transaction,
+                    "UPDATE outbox SET claimed_by = $worker, lease_until = $lease_until, attempts = attempts + 1 " +
+                    "WHERE document_key = (SELECT document_key FROM outbox WHERE state = '" + Pending + "' AND next_attempt_at <= $now " +
+                    "AND (lease_until IS NULL OR lease_until <= $now) ORDER BY next_attempt_at, enqueued_at, document_key LIMIT 1) " +
+                    "RETURNING " + OutboxColumns + ";");
+                Bind(command, "$worker", workerId);
+                Bind(command, "$now", Time(now));
+                Bind(command, "$lease_until", Time(now + lease));
+                using SqliteDataReader reader = command.ExecuteReader();
+                return reader.Read() ? ReadOutboxItem(reader) : null;
+            });
+        }
+
+        public bool MarkArchived(string documentKey, string workerId, string storedLocation, DateTimeOffset at) =>
+            _db.Run("mark document " + documentKey + " archived", connection =>
+            {
+                using SqliteCommand command = Command(
+                    connection,
+                    null,
+                    "UPDATE outbox SET state = '" + Archived + "', stored_location = $stored_location, archived_at = $archived_at, " +
+                    "lease_until = NULL, last_error = NULL WHERE document_key = $document_key AND claimed_by = $worker AND state = '" + Pending + "';");
+                Bind(command, "$document_key", documentKey);
+                Bind(command, "$worker", workerId);
+                Bind(command, "$stored_location", storedLocation);
+                Bind(command, "$archived_at", Time(at));
+                return command.ExecuteNonQuery() == 1;
+            });
+
+        public bool MarkRetry(string documentKey, string workerId, string error, DateTimeOffset nextAttemptAt) =>
+            _db.Run("release document " + documentKey + " for another attempt", connection =>
+            {
+                using SqliteCommand command = Command(
+                    connection,
+                    null,
+                    "UPDATE outbox SET claimed_by = NULL, lease_until = NULL, last_error = $error, next_attempt_at = $next_attempt_at " +
+                    "WHERE document_key = $document_key AND claimed_by = $worker AND state = '" + Pending + "';");
+                Bind(command, "$document_key", documentKey);
+                Bind(command, "$worker", workerId);
+                Bind(command, "$error", error);
+                Bind(command, "$next_attempt_at", Time(nextAttemptAt));
+                return command.ExecuteNonQuery() == 1;
+            });
+
+        /// <summary>Outbox items in the order they were enqueued; every item when <paramref name="state"/> is null.</summary>
+        public IReadOnlyList<OutboxItem> GetOutbox(OutboxState? state) =>
+            _db.Run("read the outbox", connection =>
+            {
+                using SqliteCommand command = Command(connection, null, "SELECT " + OutboxColumns + " FROM outbox" + (state is null ? string.Empty : " WHERE state = $state") + " ORDER BY enqueued_at, document_key;");
+                if (state is OutboxState wanted)
+                {
+                    Bind(command, "$state", wanted == OutboxState.Archived ? Archived : Pending);
+                }
+
+                var items = new List<OutboxItem>();
+                using SqliteDataReader reader = command.ExecuteReader();
+                while (reader.Read())
+                {
+                    items.Add(ReadOutboxItem(reader));
+                }
+
+                return (IReadOnlyList<OutboxItem>)items;
+            });
+
+        private static OutboxItem ReadOutboxItem(SqliteDataReader reader) => new OutboxItem
+        {
+            DocumentKey = reader.GetString(0),
+            Kind = reader.GetString(1),
+            TransferId = reader.IsDBNull(2) ? (Guid?)null : Guid.Parse(reader.GetString(2)),
+            ConversationId = NullableString(reader, 3),
+            MessageId = NullableString(reader, 4),
+            AttachmentId = NullableString(reader, 5),
+            Source = reader.GetString(6),
+            FileName = reader.GetString(7),
+            ContentType = NullableString(reader, 8),
+            Sha256 = NullableString(reader, 9),
+            Length = reader.IsDBNull(10) ? (long?)null : reader.GetInt64(10),
+            MetadataJson = reader.GetString(11),
+            State = reader.GetString(12) == Archived ? OutboxState.Archived : OutboxState.Pending,
+            Attempts = reader.GetInt32(13),
+            EnqueuedAt = ParseTime(reader.GetString(14)),
+            NextAttemptAt = ParseTime(reader.GetString(15)),
+            LastError = NullableString(reader, 16),
+            ClaimedBy = NullableString(reader, 17),
+            LeaseUntil = NullableTime(reader, 18),
+            StoredLocation = NullableString(reader, 19),
+            ArchivedAt = NullableTime(reader, 20),
+        };
+    }
+}
