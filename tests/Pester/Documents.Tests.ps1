@@ -131,7 +131,7 @@ $item = [GenesysFileTransfer.Engine.Journal.OutboxItem]@{
     Sha256 = $Sha256; Length = [long]$Length; MetadataJson = '{"retentionDays":7}'; EnqueuedAt = $now; NextAttemptAt = $now
 }
 $null = $journal.Outbox.Enqueue($item)
-$claimed = $journal.ClaimNext('listener-that-dies', [DateTimeOffset]::UtcNow, [TimeSpan]::FromSeconds(3))
+$claimed = $journal.Outbox.ClaimNext('listener-that-dies', [DateTimeOffset]::UtcNow, [TimeSpan]::FromSeconds(3))
 [Console]::Out.WriteLine("claimed $($claimed.DocumentKey)")
 [Console]::Out.Flush()
 Start-Sleep -Seconds 300
