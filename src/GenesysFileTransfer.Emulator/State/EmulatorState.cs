@@ -16,6 +16,7 @@ public sealed class EmulatorState
     private readonly ConcurrentDictionary<string, ConversationRecord> _conversations = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, MediaRecord> _media = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentQueue<DeliveredMessage> _messages = new();
+    private readonly ConcurrentDictionary<string, DeliveredMessage> _messagesById = new(StringComparer.OrdinalIgnoreCase);
     private long _mediaSequence;
 
     internal EmulatorState(EmulatorOptions options, BlobStore blobs)
@@ -43,6 +44,15 @@ public sealed class EmulatorState
     public int ActiveTokenCount => Tokens.CountActive(_options.UtcNow);
 
     public MediaRecord? FindMedia(string mediaId) => _media.GetValueOrDefault(mediaId);
+
+    public ConversationRecord? FindConversation(string conversationId) => _conversations.GetValueOrDefault(conversationId);
+
+    /// <summary>A message accepted by the send endpoint, whatever conversation it belongs to.</summary>
+    public DeliveredMessage? FindMessage(string messageId) => _messagesById.GetValueOrDefault(messageId);
+
+    /// <summary>The conversation's messages in the order they were accepted.</summary>
+    public IReadOnlyList<DeliveredMessage> MessagesOf(string conversationId)
+        => _messages.Where(m => string.Equals(m.ConversationId, conversationId, StringComparison.OrdinalIgnoreCase)).ToArray();
 
     /// <summary>The conversation, but only if the communication belongs to it.</summary>
     public ConversationRecord? FindConversation(string conversationId, string communicationId)
@@ -76,6 +86,7 @@ public sealed class EmulatorState
 
     internal void AddMessage(DeliveredMessage message)
     {
+        _messagesById[message.Id] = message;
         _messages.Enqueue(message);
         MessageAdded?.Invoke(message);
     }
@@ -85,6 +96,7 @@ public sealed class EmulatorState
     {
         _media.Clear();
         _messages.Clear();
+        _messagesById.Clear();
         _conversations.Clear();
         _conversations[Seeded.ConversationId] = Seeded;
         RequestLog.Clear();
