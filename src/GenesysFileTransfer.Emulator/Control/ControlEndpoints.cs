@@ -124,8 +124,10 @@ internal static class ControlEndpoints
                 return (new FaultRule(route, request.Method, count, FaultAction.Hang, HangMs: request.HangMs), null);
             case "drop":
                 return (new FaultRule(route, request.Method, count, FaultAction.Drop), null);
+            case "dropresponse":
+                return (new FaultRule(route, request.Method, count, FaultAction.DropResponse), null);
             default:
-                return (null, "action must be status, hang or drop.");
+                return (null, "action must be status, hang, drop or dropresponse.");
         }
     }
 

@@ -309,6 +309,7 @@ public class ConversationReadTests
         using var log = await session.ControlAsync(HttpMethod.Get, "requests?route=conversations");
         var entries = (await EmulatorSession.JsonOf(log)).EnumerateArray().ToArray();
         Assert.Equal([200, 503, 200], entries.Select(e => e.GetProperty("status").GetInt32()));
+        Assert.Equal("status", entries[1].GetProperty("fault").GetString());
         using var stats = await session.ControlAsync(HttpMethod.Get, "stats");
         Assert.Equal(3, (await EmulatorSession.JsonOf(stats)).GetProperty("routes").GetProperty("conversations").GetProperty("requests").GetInt64());
     }
