@@ -54,6 +54,29 @@ public sealed class EmulatorState
     public IReadOnlyList<DeliveredMessage> MessagesOf(string conversationId)
         => _messages.Where(m => string.Equals(m.ConversationId, conversationId, StringComparison.OrdinalIgnoreCase)).ToArray();
 
+    /// <summary>
+    /// Genesys forgets a media, as after a service restart: it can no longer be read, sent or uploaded to, and its
+    /// stored bytes are gone. Messages that already carry it stay in their conversation.
+    /// </summary>
+    public bool ForgetMedia(string mediaId)
+    {
+        if (!_media.TryRemove(mediaId, out var media)) return false;
+        if (media.Upload is { } upload) BlobStore.TryDelete(upload.StoragePath);
+        return true;
+    }
+
+    /// <summary>Forgets every media (see <see cref="ForgetMedia"/>); returns how many there were.</summary>
+    public int ForgetAllMedia()
+    {
+        var forgotten = 0;
+        foreach (var id in _media.Keys.ToArray())
+        {
+            if (ForgetMedia(id)) forgotten++;
+        }
+
+        return forgotten;
+    }
+
     /// <summary>The conversation, but only if the communication belongs to it.</summary>
     public ConversationRecord? FindConversation(string conversationId, string communicationId)
         => _conversations.TryGetValue(conversationId, out var c)
