@@ -69,6 +69,13 @@ internal static class ControlEndpoints
                 ? EmulatorJson.Ok(View(media))
                 : EmulatorJson.Json(new ControlError($"No media {mediaId}."), 404));
 
+        // Genesys forgets media, as after a service restart; messages already sent keep them.
+        control.MapDelete("/media/{mediaId}", (string mediaId, EmulatorState state) =>
+            state.ForgetMedia(mediaId)
+                ? Results.NoContent()
+                : EmulatorJson.Json(new ControlError($"No media {mediaId}."), 404));
+        control.MapDelete("/media", (EmulatorState state) => EmulatorJson.Ok(new { forgotten = state.ForgetAllMedia() }));
+
         control.MapGet("/messages", (EmulatorState state) => EmulatorJson.Ok(state.Messages.Select(m => m.Payload).ToArray()));
 
         control.MapPost("/reset", (EmulatorOptions options, EmulatorState state, FaultInjector faults) =>
@@ -124,8 +131,10 @@ internal static class ControlEndpoints
                 return (new FaultRule(route, request.Method, count, FaultAction.Hang, HangMs: request.HangMs), null);
             case "drop":
                 return (new FaultRule(route, request.Method, count, FaultAction.Drop), null);
+            case "dropresponse":
+                return (new FaultRule(route, request.Method, count, FaultAction.DropResponse), null);
             default:
-                return (null, "action must be status, hang or drop.");
+                return (null, "action must be status, hang, drop or dropresponse.");
         }
     }
 

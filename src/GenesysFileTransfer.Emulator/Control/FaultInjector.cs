@@ -11,8 +11,14 @@ internal enum FaultAction
     /// <summary>Wait <see cref="FaultRule.HangMs"/> (or until the client gives up), then answer normally.</summary>
     Hang,
 
-    /// <summary>Cut the connection part-way through the request or response body.</summary>
+    /// <summary>Cut the connection part-way through the request or response body, before the request is processed.</summary>
     Drop,
+
+    /// <summary>
+    /// Process the request completely (it has all its effects), then cut the connection before any byte of the
+    /// answer is sent: the client cannot tell whether the server acted.
+    /// </summary>
+    DropResponse,
 }
 
 /// <summary>

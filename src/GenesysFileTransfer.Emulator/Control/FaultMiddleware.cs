@@ -5,6 +5,7 @@ using GenesysFileTransfer.Emulator.Auth;
 using GenesysFileTransfer.Emulator.Hosting;
 using GenesysFileTransfer.Emulator.Http;
 using GenesysFileTransfer.Emulator.Storage;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace GenesysFileTransfer.Emulator.Control;
 
@@ -26,6 +27,7 @@ internal sealed class FaultMiddleware(RequestDelegate next, FaultInjector faults
             return;
         }
 
+        RequestLogMiddleware.MarkFault(context, fault.Action);
         switch (fault.Action)
         {
             case FaultAction.Hang:
@@ -43,6 +45,9 @@ internal sealed class FaultMiddleware(RequestDelegate next, FaultInjector faults
                 return;
             case FaultAction.Drop:
                 await DropAsync(context);
+                return;
+            case FaultAction.DropResponse:
+                await DropResponseAsync(context, next);
                 return;
             default:
                 await StatusResponse(context, route!.Name, fault).ExecuteAsync(context);
@@ -83,6 +88,29 @@ internal sealed class FaultMiddleware(RequestDelegate next, FaultInjector faults
         }
 
         context.Abort();
+    }
+
+    /// <summary>
+    /// Lets the request run to the end (authentication, the handler and everything it sets off) with the answer
+    /// written nowhere, then aborts the connection: the client gets no status line, no header, no byte, exactly as
+    /// when a proxy resets the connection after the server acted.
+    /// </summary>
+    private static async Task DropResponseAsync(HttpContext context, RequestDelegate next)
+    {
+        var original = context.Features.Get<IHttpResponseBodyFeature>()!;
+        var swallowed = new StreamResponseBodyFeature(Stream.Null);
+        context.Features.Set<IHttpResponseBodyFeature>(swallowed);
+        try
+        {
+            await next(context);
+        }
+        finally
+        {
+            await swallowed.CompleteAsync();
+            context.Features.Set(original);
+            RequestLogMiddleware.MarkResponseDropped(context);
+            context.Abort();
+        }
     }
 
     private static IResult StatusResponse(HttpContext context, string route, FaultRule fault)

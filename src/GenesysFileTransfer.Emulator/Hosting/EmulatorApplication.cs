@@ -2,6 +2,7 @@ using System.Net;
 using GenesysFileTransfer.Emulator.Auth;
 using GenesysFileTransfer.Emulator.Content;
 using GenesysFileTransfer.Emulator.Control;
+using GenesysFileTransfer.Emulator.Conversations;
 using GenesysFileTransfer.Emulator.Media;
 using GenesysFileTransfer.Emulator.ObjectStore;
 using GenesysFileTransfer.Emulator.State;
@@ -62,6 +63,7 @@ internal static class EmulatorApplication
         OAuthEndpoints.Map(app);
         MediaEndpoints.Map(app);
         MessageEndpoints.Map(app);
+        ConversationEndpoints.Map(app);
         S3Endpoints.Map(app);
         ObjectStoreEndpoints.Map(app);
         ObjectStoreControlEndpoints.Map(app);

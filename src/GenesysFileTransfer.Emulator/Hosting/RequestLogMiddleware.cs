@@ -11,8 +11,25 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, EmulatorOptions
 {
     private const string DroppingKey = "emulator.dropping";
 
+    private const string FaultKey = "emulator.fault";
+    private const string HandledStatusKey = "emulator.handled-status";
+
     /// <summary>Marks a response that is about to be cut off, so its log entry says so although it has started.</summary>
     public static void MarkDropping(HttpContext context) => context.Items[DroppingKey] = true;
+
+    /// <summary>Names the injected fault in the request's log entry.</summary>
+    public static void MarkFault(HttpContext context, Control.FaultAction action)
+        => context.Items[FaultKey] = action.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// Marks a request that was handled but whose answer is being thrown away and the connection cut: logged as
+    /// aborted and unanswered, with the status the client never got.
+    /// </summary>
+    public static void MarkResponseDropped(HttpContext context)
+    {
+        context.Items[DroppingKey] = true;
+        context.Items[HandledStatusKey] = context.Response.StatusCode;
+    }
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -72,7 +89,9 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, EmulatorOptions
                 _transferEncoding,
                 _headerNames,
                 correlationId,
-                aborted));
+                aborted,
+                context.Items[FaultKey] as string,
+                context.Items[HandledStatusKey] as int?));
         }
     }
 }

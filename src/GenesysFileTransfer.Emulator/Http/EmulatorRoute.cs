@@ -25,6 +25,9 @@ internal sealed record EmulatorRoute(string Name, BearerMode Bearer)
     public const string Messages = "messages";
     public const string S3 = "s3";
 
+    /// <summary>Reading a messaging conversation back: the conversation, its messages in batch, one message.</summary>
+    public const string Conversations = "conversations";
+
     /// <summary>The S3-compatible object store under /objectstore (document archiving).</summary>
     public const string ObjectStore = "objectstore";
     public const string SupportedContent = "supportedcontent";
@@ -34,7 +37,7 @@ internal sealed record EmulatorRoute(string Name, BearerMode Bearer)
 
     /// <summary>The names a fault rule may target ("*" matches any of them).</summary>
     public static IReadOnlyList<string> FaultTargets { get; } =
-        [Token, Uploads, Media, Messages, S3, SupportedContent, Deployments, ObjectStore];
+        [Token, Uploads, Media, Messages, Conversations, S3, SupportedContent, Deployments, ObjectStore];
 
     public static EmulatorRoute? Of(HttpContext context) => context.GetEndpoint()?.Metadata.GetMetadata<EmulatorRoute>();
 }

@@ -58,22 +58,38 @@ internal static class MessageEndpoints
         }
 
         // useNormalizedMessage=true asks Genesys to leave out the deprecated fields (textBody, media).
-        var normalizedOnly = string.Equals(context.Request.Query["useNormalizedMessage"], "true", StringComparison.OrdinalIgnoreCase);
-        var data = new MessageData(
+        var normalizedOnly = WantsNormalizedOnly(context);
+        var full = new MessageData(
             messageId,
-            now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+            FormatTimestamp(now),
             "outbound",
             "open",
             "sent",
-            normalizedOnly ? null : text,
-            normalizedOnly || legacyMedia.Count == 0 ? null : legacyMedia,
+            text,
+            legacyMedia.Count == 0 ? null : legacyMedia,
             hasTemplate ? body.MessagingTemplate : null,
             new NormalizedMessage("Text", text, attachments),
             conversation.ConversationId,
-            $"/api/v2/conversations/messages/{conversation.ConversationId}/messages/{messageId}");
+            MessageSelfUri(conversation.ConversationId, messageId));
+        var data = normalizedOnly ? NormalizedOnly(full) : full;
 
         state.AddMessage(new DeliveredMessage(messageId, conversation.ConversationId, conversation.CommunicationId, now, text,
-            media.Select(m => m.Id).ToArray()) { Payload = data });
+            media.Select(m => m.Id).ToArray()) { Payload = data, Data = full });
         return EmulatorJson.Ok(data);
     }
+
+    /// <summary>MessageData.selfUri, and MessageDetails.messageURI on the conversation: the single-message GET.</summary>
+    internal static string MessageSelfUri(string conversationId, string messageId)
+        => $"/api/v2/conversations/messages/{conversationId}/messages/{messageId}";
+
+    /// <summary>ISO-8601 with milliseconds, as Genesys writes its timestamps.</summary>
+    internal static string FormatTimestamp(DateTimeOffset time)
+        => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>"If true, response removes deprecated fields (textBody, media)" (SDK, useNormalizedMessage).</summary>
+    internal static MessageData NormalizedOnly(MessageData data) => data with { TextBody = null, Media = null };
+
+    /// <summary>The useNormalizedMessage query parameter: true only when it says so.</summary>
+    internal static bool WantsNormalizedOnly(HttpContext context)
+        => string.Equals(context.Request.Query["useNormalizedMessage"], "true", StringComparison.OrdinalIgnoreCase);
 }

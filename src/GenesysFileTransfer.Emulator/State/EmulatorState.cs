@@ -16,6 +16,7 @@ public sealed class EmulatorState
     private readonly ConcurrentDictionary<string, ConversationRecord> _conversations = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, MediaRecord> _media = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentQueue<DeliveredMessage> _messages = new();
+    private readonly ConcurrentDictionary<string, DeliveredMessage> _messagesById = new(StringComparer.OrdinalIgnoreCase);
     private long _mediaSequence;
 
     internal EmulatorState(EmulatorOptions options, BlobStore blobs)
@@ -43,6 +44,38 @@ public sealed class EmulatorState
     public int ActiveTokenCount => Tokens.CountActive(_options.UtcNow);
 
     public MediaRecord? FindMedia(string mediaId) => _media.GetValueOrDefault(mediaId);
+
+    public ConversationRecord? FindConversation(string conversationId) => _conversations.GetValueOrDefault(conversationId);
+
+    /// <summary>A message accepted by the send endpoint, whatever conversation it belongs to.</summary>
+    public DeliveredMessage? FindMessage(string messageId) => _messagesById.GetValueOrDefault(messageId);
+
+    /// <summary>The conversation's messages in the order they were accepted.</summary>
+    public IReadOnlyList<DeliveredMessage> MessagesOf(string conversationId)
+        => _messages.Where(m => string.Equals(m.ConversationId, conversationId, StringComparison.OrdinalIgnoreCase)).ToArray();
+
+    /// <summary>
+    /// Genesys forgets a media, as after a service restart: it can no longer be read, sent or uploaded to, and its
+    /// stored bytes are gone. Messages that already carry it stay in their conversation.
+    /// </summary>
+    public bool ForgetMedia(string mediaId)
+    {
+        if (!_media.TryRemove(mediaId, out var media)) return false;
+        if (media.Upload is { } upload) BlobStore.TryDelete(upload.StoragePath);
+        return true;
+    }
+
+    /// <summary>Forgets every media (see <see cref="ForgetMedia"/>); returns how many there were.</summary>
+    public int ForgetAllMedia()
+    {
+        var forgotten = 0;
+        foreach (var id in _media.Keys.ToArray())
+        {
+            if (ForgetMedia(id)) forgotten++;
+        }
+
+        return forgotten;
+    }
 
     /// <summary>The conversation, but only if the communication belongs to it.</summary>
     public ConversationRecord? FindConversation(string conversationId, string communicationId)
@@ -76,6 +109,7 @@ public sealed class EmulatorState
 
     internal void AddMessage(DeliveredMessage message)
     {
+        _messagesById[message.Id] = message;
         _messages.Enqueue(message);
         MessageAdded?.Invoke(message);
     }
@@ -85,6 +119,7 @@ public sealed class EmulatorState
     {
         _media.Clear();
         _messages.Clear();
+        _messagesById.Clear();
         _conversations.Clear();
         _conversations[Seeded.ConversationId] = Seeded;
         RequestLog.Clear();

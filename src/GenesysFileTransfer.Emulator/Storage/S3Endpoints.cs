@@ -34,8 +34,11 @@ internal static class S3Endpoints
         if (check == PresignedCheck.SignatureMismatch) return S3Errors.SignatureDoesNotMatch(context);
         if (check == PresignedCheck.Expired) return S3Errors.Expired(context);
 
+        // A correctly signed URL whose media Genesys no longer knows (forgotten, as after a service restart): the
+        // upload it was issued for is gone, which S3 reports as NoSuchUpload.
         var media = state.FindMedia(mediaId);
-        if (media is null || !string.Equals(media.Name, objectName, StringComparison.Ordinal)) return S3Errors.AccessDenied(context);
+        if (media is null) return S3Errors.NoSuchUpload(context);
+        if (!string.Equals(media.Name, objectName, StringComparison.Ordinal)) return S3Errors.AccessDenied(context);
 
         // The upload headers are part of what was signed: each must come back exactly as handed out.
         foreach (var (name, value) in media.UploadHeaders)

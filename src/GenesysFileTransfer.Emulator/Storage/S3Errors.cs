@@ -54,6 +54,13 @@ internal static class S3Errors
     public static IResult NoSuchKey(HttpContext context)
         => Error(context, 404, "NoSuchKey", "The specified key does not exist.");
 
+    /// <summary>
+    /// S3's answer for an upload that no longer exists ("The upload ID may be invalid, or the upload may have been
+    /// aborted or completed"): the closest S3 error for a presigned upload whose media Genesys has forgotten.
+    /// </summary>
+    public static IResult NoSuchUpload(HttpContext context) => Error(context, 404, "NoSuchUpload",
+        "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.");
+
     /// <summary>The S3 code a fault rule's bare status maps to.</summary>
     public static (string Code, string Message) Standard(int status) => status switch
     {
