@@ -8,8 +8,10 @@ A small task graph; each task names the tasks it needs, and each runs at most on
   Build       publishes the cmdlet assembly and stages an importable module in out/GenesysFileTransfer/ (manifest,
               assemblies, format file, MAML help built from en-US/*.md, about topics), publishes the emulator to
               out/emulator/, and imports the staged module in a fresh PowerShell to prove it loads.
-  UnitTest    runs the xunit tests (dotnet test), results in out/TestResults/unit-tests.trx.
-  PesterTest  Build, then runs tests/Pester in a fresh PowerShell against the staged module.
+  TestPeers   installs the real servers some tests run against (tests/peers: s3rver, pinned in package-lock.json) with
+              'npm ci', only when they are missing; Node.js and npm come from apt-get when missing (Debian, as root).
+  UnitTest    TestPeers, then runs the xunit tests (dotnet test), results in out/TestResults/unit-tests.trx.
+  PesterTest  Build and TestPeers, then runs tests/Pester in a fresh PowerShell against the staged module.
   Test        UnitTest and PesterTest; ends with 'Tests: N passed, M failed'.
   Demo        Build, then runs tools/Demo.ps1 against the staged module and the emulator.
   Package     Build, then zips the staged module and makes a .nupkg through a local PSResourceGet repository.
@@ -26,7 +28,7 @@ Several tasks need -Command: 'pwsh -File' passes 'Clean,Build' on as one string,
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'UnitTest', 'PesterTest', 'Demo', 'Package', 'Bench', 'Clean')]
+    [ValidateSet('Build', 'Test', 'UnitTest', 'PesterTest', 'TestPeers', 'Demo', 'Package', 'Bench', 'Clean')]
     [string[]] $Task = 'Build',
     [string] $Configuration = 'Release',
     [string] $OutputPath = "$PSScriptRoot/out"
@@ -55,6 +57,7 @@ $Paths = @{
     Module        = Join-Path $OutputPath $ModuleName
     EmulatorOut   = Join-Path $OutputPath 'emulator'
     TestResults   = Join-Path $OutputPath 'TestResults'
+    Peers         = Join-Path $PSScriptRoot 'tests/peers'
 }
 $Paths.StagedManifest = Join-Path $Paths.Module "$ModuleName.psd1"
 $Paths.EmulatorDll = Join-Path $Paths.EmulatorOut "$ModuleName.Emulator.dll"
@@ -115,6 +118,33 @@ function Copy-NativeSqlite {
         Copy-Item -Path (Join-Path $native '*') -Destination $target
     }
     Write-Host "Native SQLite ($($library.Name)): $($runtimeIds -join ', ')"
+}
+
+function Get-MissingTestPeer {
+    # Each dependency of tests/peers/package.json that node_modules lacks at the version package-lock.json pins.
+    $manifest = Get-Content -LiteralPath (Join-Path $Paths.Peers 'package.json') -Raw | ConvertFrom-Json -AsHashtable
+    $lock = Get-Content -LiteralPath (Join-Path $Paths.Peers 'package-lock.json') -Raw | ConvertFrom-Json -AsHashtable
+    foreach ($name in $manifest.dependencies.Keys) {
+        $pinned = $lock.packages["node_modules/$name"].version
+        $installed = Join-Path $Paths.Peers "node_modules/$name/package.json"
+        if (-not (Test-Path -LiteralPath $installed) -or (Get-Content -LiteralPath $installed -Raw | ConvertFrom-Json).version -ne $pinned) {
+            "$name@$pinned"
+        }
+    }
+}
+
+function Install-NodeJs {
+    # The CI machine is a fresh Debian with only the .NET SDK, run as root: Debian's own Node.js and npm are enough.
+    $hint = "Node.js and npm are needed to install the test peers in tests/peers (then 'npm ci' there)"
+    if (-not $IsLinux -or -not (Get-Command apt-get -ErrorAction Ignore)) {
+        throw "$hint; install them (https://nodejs.org) and run again."
+    }
+    if ((& id -u) -ne '0') {
+        throw "$hint; install them with 'sudo apt-get install -y nodejs npm' and run again."
+    }
+    $env:DEBIAN_FRONTEND = 'noninteractive'
+    Invoke-Native apt-get @('update') | Out-Null
+    Invoke-Native apt-get @('install', '-y', '--no-install-recommends', 'nodejs', 'npm') | Out-Null
 }
 
 function Assert-SourceManifest {
@@ -209,7 +239,28 @@ Add-Task -Name Build -Action {
     Write-Host "Module: $($Paths.StagedManifest)"
 }
 
-Add-Task -Name UnitTest -Action {
+Add-Task -Name TestPeers -Action {
+    $missing = @(Get-MissingTestPeer)
+    if ($missing.Count -eq 0) {
+        Write-Host "Test peers: installed in $($Paths.Peers)/node_modules"
+        return
+    }
+    Write-Host "Test peers missing: $($missing -join ', ')"
+    if (-not (Get-Command node -ErrorAction Ignore) -or -not (Get-Command npm -ErrorAction Ignore)) { Install-NodeJs }
+    Write-Host "Node.js $(& node --version), npm $(& npm --version)"
+    Push-Location -LiteralPath $Paths.Peers
+    try {
+        # Exactly what package-lock.json pins, never a newer release.
+        Invoke-Native npm @('ci', '--no-audit', '--no-fund') | Out-Null
+    }
+    finally {
+        Pop-Location
+    }
+    $missing = @(Get-MissingTestPeer)
+    if ($missing.Count -gt 0) { throw "'npm ci' in $($Paths.Peers) left $($missing -join ', ') missing." }
+}
+
+Add-Task -Name UnitTest -DependsOn TestPeers -Action {
     $trx = Join-Path $Paths.TestResults 'unit-tests.trx'
     if (Test-Path -LiteralPath $trx) { Remove-Item -LiteralPath $trx -Force }
     $exitCode = Invoke-Native dotnet @(
@@ -233,7 +284,7 @@ Add-Task -Name UnitTest -Action {
     Write-Host "Unit tests (xunit): $passed passed, $failed failed, results in $trx"
 }
 
-Add-Task -Name PesterTest -DependsOn Build -Action {
+Add-Task -Name PesterTest -DependsOn Build, TestPeers -Action {
     $json = Join-Path $Paths.TestResults 'pester.json'
     if (Test-Path -LiteralPath $json) { Remove-Item -LiteralPath $json -Force }
     Invoke-Native dotnet @('restore', (Join-Path $Paths.Tools 'Tools.proj')) | Out-Null

@@ -232,3 +232,85 @@ Describe 'Sync-GcFileTransferDocument into an S3-compatible store' {
             Should -Throw -ErrorId 'DocumentSinkInvalid,GenesysFileTransfer.Commands.SyncGcFileTransferDocumentCommand'
     }
 }
+
+# s3rver (tests/peers, installed by 'build.ps1 -Task TestPeers') stores a request body as it arrives: an upload that
+# carried aws-chunked framing would be kept with it. Every stored object must hash exactly like its file.
+Describe 'Sync-GcFileTransferDocument into s3rver, an S3-compatible store that does not decode aws-chunked bodies' {
+    BeforeAll {
+        $peer = Join-Path (Split-Path $PSScriptRoot -Parent) 'peers/node_modules/s3rver/bin/s3rver.js'
+        $install = "Install the test peers with 'dotnet pwsh -NoProfile -File build.ps1 -Task TestPeers'."
+        if (-not (Test-Path -LiteralPath $peer)) { throw "The s3rver test peer is not installed: '$peer' is missing. $install" }
+        $node = Get-Command node -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+        if (-not $node) { throw "Node.js ('node') is not on PATH, so the s3rver test peer cannot run. $install" }
+
+        # Its own folder (data and log), on 127.0.0.1 at a port the OS picks, which s3rver prints once it listens.
+        $s3rverHome = Join-Path ([System.IO.Path]::GetTempPath()) ('gft-s3rver-' + [guid]::NewGuid().ToString('N'))
+        $s3rverData = Join-Path $s3rverHome 'data'
+        $null = New-Item -ItemType Directory -Path $s3rverData -Force
+        $s3rverLog = Join-Path $s3rverHome 'stdout.log'
+        $arguments = @($peer, '-d', $s3rverData, '-a', '127.0.0.1', '-p', '0', '--silent', '--no-vhost-buckets') | ForEach-Object { '"{0}"' -f $_ }
+        $s3rver = Start-Process -FilePath $node.Source -ArgumentList ($arguments -join ' ') -PassThru -NoNewWindow `
+            -RedirectStandardOutput $s3rverLog -RedirectStandardError (Join-Path $s3rverHome 'stderr.log')
+        $s3rverUri = $null
+        $deadline = [DateTime]::UtcNow.AddSeconds(30)
+        while (-not $s3rverUri) {
+            $listening = if (Test-Path -LiteralPath $s3rverLog) { Select-String -LiteralPath $s3rverLog -Pattern 'listening on 127\.0\.0\.1:(\d+)' } else { $null }
+            if ($listening) { $s3rverUri = "http://127.0.0.1:$($listening.Matches[0].Groups[1].Value)"; break }
+            if ($s3rver.HasExited -or [DateTime]::UtcNow -gt $deadline) {
+                $output = Get-Content -Path (Join-Path $s3rverHome '*.log') -Raw -ErrorAction Ignore
+                throw "s3rver did not start (exit code $(if ($s3rver.HasExited) { $s3rver.ExitCode } else { 'none yet' })): $output"
+            }
+            Start-Sleep -Milliseconds 100
+        }
+        $null = Invoke-WebRequest -Method Put -Uri "$s3rverUri/dms"
+
+        $journalPath = Join-Path $TestDrive 's3rver/journal.db'
+        $files = foreach ($file in @(@{ Name = 'statement.pdf'; Size = 3MB + 12345 }, @{ Name = 'receipt.pdf'; Size = 4096 })) {
+            $source = New-TestFile -Kind Pdf -Path (Join-Path $TestDrive "s3rver-source/$($file.Name)") -SizeBytes $file.Size
+            Connect-GcCloud @signIn -JournalPath $journalPath
+            try { Send-GcFile -LiteralPath $source.FullName @target @metadata -Deliver }
+            finally { Disconnect-GcCloud }
+        }
+        $toS3rver = @{
+            S3ServiceUrl = $s3rverUri
+            S3Credential = [pscredential]::new('S3RVER', (ConvertTo-SecureString 'S3RVER' -AsPlainText -Force))
+            S3Bucket     = 'dms'
+            JournalPath  = $journalPath
+            AuditLogPath = (Join-Path $TestDrive 's3rver-audit')
+        }
+        $synced = @(Sync-GcFileTransferDocument @toS3rver)
+        $objectFiles = @(Get-ChildItem -LiteralPath (Join-Path $s3rverData 'dms') -Recurse -File -Filter '*._S3rver_object')
+        $writtenAt = @($objectFiles | ForEach-Object { $_.LastWriteTimeUtc })
+        $again = @(Sync-GcFileTransferDocument @toS3rver)
+    }
+
+    AfterAll {
+        if ($s3rver -and -not $s3rver.HasExited) {
+            $s3rver.Kill($true)
+            $s3rver.WaitForExit(10000)
+        }
+        if ($s3rverHome -and (Test-Path -LiteralPath $s3rverHome)) { Remove-Item -LiteralPath $s3rverHome -Recurse -Force }
+    }
+
+    It 'archives every delivered file as an object whose bytes hash exactly like the file' {
+        @($files | Where-Object Status -EQ 'Delivered').Count | Should -Be 2
+        $synced.Count | Should -Be 2
+        foreach ($file in $files) {
+            $document = $synced | Where-Object DocumentKey -EQ "transfer/$($file.TransferId)"
+            $name = Split-Path $file.Path -Leaf
+            $document.Location | Should -Be "s3://dms/transfer/$($file.TransferId)/$name"
+            $document.Sha256 | Should -Be (Get-Sha256 $file.Path)
+            $stored = Join-Path $TestDrive "s3rver-readback/$name"
+            $null = New-Item -ItemType Directory -Path (Split-Path $stored -Parent) -Force
+            Invoke-WebRequest -Uri "$s3rverUri/dms/transfer/$($file.TransferId)/$name" -OutFile $stored
+            (Get-Item -LiteralPath $stored).Length | Should -Be (Get-Item -LiteralPath $file.Path).Length
+            Get-Sha256 $stored | Should -Be (Get-Sha256 $file.Path)
+        }
+    }
+
+    It 'writes nothing when run again' {
+        $again.Count | Should -Be 0
+        $objectFiles.Count | Should -Be 2
+        @($objectFiles | ForEach-Object { (Get-Item -LiteralPath $_.FullName).LastWriteTimeUtc }) | Should -Be $writtenAt
+    }
+}

@@ -12,21 +12,25 @@ using GenesysFileTransfer.Engine.Journal;
 namespace GenesysFileTransfer.Engine.Documents
 {
     /// <summary>
-    /// A document's bytes copied into a private temporary file while their SHA-256 is computed, so what is checked is
-    /// exactly what is stored (a local file could change, a download could be cut). Deleted on dispose.
+    /// A document's bytes copied into a private temporary file while their SHA-256 (and MD5) are computed, so what is
+    /// checked is exactly what is stored (a local file could change, a download could be cut). Deleted on dispose.
     /// </summary>
     internal sealed class StagedContent : IDisposable
     {
-        public StagedContent(string path, string sha256, long length)
+        public StagedContent(string path, string sha256, long length, string? md5 = null)
         {
             Path = path;
             Sha256 = sha256;
             Length = length;
+            Md5 = md5;
         }
 
         public string Path { get; }
         public string Sha256 { get; }
         public long Length { get; }
+
+        /// <summary>Lower-case hex MD5 of the same bytes: what an object store's single-part ETag must equal.</summary>
+        public string? Md5 { get; }
 
         public void Dispose()
         {
@@ -194,6 +198,7 @@ namespace GenesysFileTransfer.Engine.Documents
             try
             {
                 using (IncrementalHash sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+                using (IncrementalHash md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5))
                 using (var target = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous))
                 {
                     long total = 0;
@@ -210,11 +215,12 @@ namespace GenesysFileTransfer.Engine.Documents
                         }
 
                         sha.AppendData(buffer, 0, read);
+                        md5.AppendData(buffer, 0, read);
                         await target.WriteAsync(buffer, 0, read, cancellationToken).ConfigureAwait(false);
                     }
 
                     await target.FlushAsync(cancellationToken).ConfigureAwait(false);
-                    return new StagedContent(path, FileSystemDocumentSink.Hex(sha.GetHashAndReset()), total);
+                    return new StagedContent(path, FileSystemDocumentSink.Hex(sha.GetHashAndReset()), total, FileSystemDocumentSink.Hex(md5.GetHashAndReset()));
                 }
             }
             finally

@@ -6,6 +6,7 @@ using System.Net.Http;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Security;
+using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
 using Amazon;
@@ -53,16 +54,38 @@ namespace GenesysFileTransfer.Engine.Documents
     }
 
     /// <summary>
-    /// Archives into an S3 bucket: the object key is deterministic (<see cref="DocumentPaths.RelativePath"/>), the
-    /// metadata travels as <c>x-amz-meta-*</c>, and the object carries an <c>x-amz-checksum-sha256</c> so the store
-    /// itself refuses bytes that differ from the verified ones. Idempotency: a HEAD first (same SHA-256: nothing to
-    /// do; other SHA-256: conflict), then a PUT with <c>If-None-Match: *</c>, so two workers racing on one key still
-    /// create one object (a store that ignores the condition still gets the HEAD).
+    /// Archives into an S3 bucket: the object key is deterministic (<see cref="DocumentPaths.RelativePath"/>) and the
+    /// metadata travels as <c>x-amz-meta-*</c>.
+    /// <para>
+    /// A document counts as stored only when the store proves it holds the verified bytes, never because a PUT
+    /// answered 200: after every PUT a HEAD must show the document's length and an ETag equal to the MD5 of the
+    /// verified bytes (the ETag of a single-part upload is the MD5 the store computed over what it kept). When the
+    /// ETag is not that MD5 (a multipart-style <c>-N</c> ETag, an encrypting store) the object is read back and its
+    /// SHA-256 compared. Stored bytes that differ right after a PUT are a damaged upload: a transient
+    /// <c>DocumentUploadDamaged</c> failure, never an archived document.
+    /// </para>
+    /// <para>
+    /// Idempotency: a HEAD first. An object is never trusted for its own <c>x-amz-meta-sha256</c>: with the same
+    /// SHA-256 recorded it must also hold the same length and bytes (nothing to do); with the same SHA-256 but other
+    /// bytes (an upload damaged in transit, or one an earlier version stored with its aws-chunked framing) it is
+    /// rewritten with <c>If-Match</c> its damaged ETag, so a racing writer is not overwritten, verified again and
+    /// reported as <see cref="StoredDocument.Repaired"/>; with another SHA-256 recorded it is a
+    /// <see cref="DocumentConflictException"/>. A missing key is written with <c>If-None-Match: *</c>, so two workers
+    /// racing on one key still create one object (a store that ignores the condition still gets the HEAD).
+    /// </para>
+    /// <para>
+    /// Transfer: to AWS itself, the SDK's flexible checksums plus <c>x-amz-checksum-sha256</c> and <c>Content-MD5</c>,
+    /// which S3 checks. To a <see cref="S3DocumentSinkOptions.ServiceUrl"/>, one plain body with the same two headers
+    /// and no <c>aws-chunked</c> streaming: several S3-compatible stores do not decode that framing and would keep it
+    /// as the object's bytes.
+    /// </para>
     /// </summary>
     public sealed class S3DocumentSink : IDocumentSink
     {
         private const string Sha256MetadataKey = "sha256";
+        private const int BufferSize = 81920;
         private readonly AmazonS3Client _client;
+        private readonly bool _plainBody;
         private readonly S3DocumentSinkOptions _options;
         private readonly string _keyPrefix;
         private readonly Dictionary<Guid, string> _bucketMap;
@@ -106,6 +129,11 @@ namespace GenesysFileTransfer.Engine.Documents
                 config.ServiceURL = url.AbsoluteUri.TrimEnd('/');
                 config.ForcePathStyle = options.ForcePathStyle ?? true;
                 config.AuthenticationRegion = string.IsNullOrEmpty(options.Region) ? "us-east-1" : options.Region;
+
+                // By default AWSSDK 4 adds a CRC trailer to every PUT, which forces aws-chunked streaming; a store that
+                // does not decode that framing keeps it as the object. Checksums go as plain headers instead.
+                config.RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED;
+                _plainBody = true;
                 Description = $"S3 {Audit.Redaction.StripQuery(url)}";
             }
             else
@@ -158,13 +186,58 @@ namespace GenesysFileTransfer.Engine.Documents
             string bucket = BucketFor(document.Metadata.StorageBucketReference);
             string key = KeyFor(document.DocumentKey, document.FileName);
             string location = $"s3://{bucket}/{key}";
+            string md5 = document.Md5 ?? await HashContentAsync(document, cancellationToken).ConfigureAwait(false);
 
-            StoredDocument? existing = await FindAsync(document, bucket, key, location, cancellationToken).ConfigureAwait(false);
-            if (existing != null)
+            ObjectState state = await InspectAsync(document, md5, bucket, key, location, cancellationToken).ConfigureAwait(false);
+            if (state.HoldsDocument)
             {
-                return existing;
+                return new StoredDocument(document.DocumentKey, location, document.Sha256, state.Length, created: false);
             }
 
+            // Present but not holding the document: recorded with its SHA-256 yet other bytes. Replace exactly that
+            // object; a writer that changed it since our HEAD makes the condition fail instead of being overwritten.
+            string? damagedETag = state.Exists ? state.ETag : null;
+            try
+            {
+                await PutAsync(document, md5, bucket, key, damagedETag, cancellationToken).ConfigureAwait(false);
+            }
+            catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.PreconditionFailed || ex.StatusCode == HttpStatusCode.Conflict)
+            {
+                // Someone created or rewrote the key since our HEAD (or is doing so): the stored object decides.
+                ObjectState now = await InspectAsync(document, md5, bucket, key, location, cancellationToken).ConfigureAwait(false);
+                if (now.HoldsDocument)
+                {
+                    return new StoredDocument(document.DocumentKey, location, document.Sha256, now.Length, created: false);
+                }
+
+                throw new DocumentSinkUnavailableException($"'{location}' was being written by another worker; it will be checked again.", ex);
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+            {
+                throw Translate(ex, location, "stored");
+            }
+
+            ObjectState written = await InspectAsync(document, md5, bucket, key, location, cancellationToken).ConfigureAwait(false);
+            if (!written.Exists)
+            {
+                throw new DocumentSinkUnavailableException($"'{location}' was accepted by the store but a HEAD right after does not find it; it will be checked again.");
+            }
+
+            if (!written.HoldsDocument)
+            {
+                throw new DocumentSinkException(
+                    "DocumentUploadDamaged",
+                    $"'{location}' holds {written.Length} bytes with ETag {written.ETag} after the upload, not the {document.Length} bytes with MD5 {md5} that were sent; the store kept other bytes than it received, and the upload will be repeated.",
+                    isTransient: true);
+            }
+
+            return new StoredDocument(document.DocumentKey, location, document.Sha256, written.Length, created: true, repaired: damagedETag != null);
+        }
+
+        public void Dispose() => _client.Dispose();
+
+        private async Task PutAsync(DocumentToStore document, string md5, string bucket, string key, string? ifMatch, CancellationToken cancellationToken)
+        {
             var request = new PutObjectRequest
             {
                 BucketName = bucket,
@@ -172,9 +245,24 @@ namespace GenesysFileTransfer.Engine.Documents
                 InputStream = document.OpenContent(),
                 AutoCloseStream = true,
                 ContentType = string.IsNullOrEmpty(document.Metadata.ContentType) ? "application/octet-stream" : document.Metadata.ContentType,
-                IfNoneMatch = "*",
                 ChecksumSHA256 = Convert.ToBase64String(FromHex(document.Sha256)),
+                MD5Digest = Convert.ToBase64String(FromHex(md5)),
             };
+            if (ifMatch != null)
+            {
+                request.IfMatch = ifMatch;
+            }
+            else
+            {
+                request.IfNoneMatch = "*";
+            }
+
+            if (_plainBody)
+            {
+                // One plain body, its SHA-256 signed as x-amz-content-sha256: nothing a store has to unframe.
+                request.UseChunkEncoding = false;
+            }
+
             foreach (KeyValuePair<string, string> pair in document.Metadata.ToObjectMetadata())
             {
                 request.Metadata[pair.Key] = pair.Value;
@@ -184,27 +272,17 @@ namespace GenesysFileTransfer.Engine.Documents
             {
                 await _client.PutObjectAsync(request, cancellationToken).ConfigureAwait(false);
             }
-            catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.PreconditionFailed || ex.StatusCode == HttpStatusCode.Conflict)
-            {
-                // Someone created the key since our HEAD (or is creating it): the stored object decides.
-                return await FindAsync(document, bucket, key, location, cancellationToken).ConfigureAwait(false)
-                    ?? throw new DocumentSinkUnavailableException($"'{location}' was being written by another worker; it will be checked again.", ex);
-            }
-            catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
-            {
-                throw Translate(ex, location, "stored");
-            }
             finally
             {
                 request.InputStream?.Dispose();
             }
-
-            return new StoredDocument(document.DocumentKey, location, document.Sha256, document.Length, created: true);
         }
 
-        public void Dispose() => _client.Dispose();
-
-        private async Task<StoredDocument?> FindAsync(DocumentToStore document, string bucket, string key, string location, CancellationToken cancellationToken)
+        /// <summary>
+        /// What the key holds, judged by what the store reports: a conflict (another SHA-256 recorded) throws; the same
+        /// SHA-256 recorded holds the document only when the store's length and ETag-MD5 (or the bytes read back) agree.
+        /// </summary>
+        private async Task<ObjectState> InspectAsync(DocumentToStore document, string md5, string bucket, string key, string location, CancellationToken cancellationToken)
         {
             GetObjectMetadataResponse head;
             try
@@ -214,7 +292,7 @@ namespace GenesysFileTransfer.Engine.Documents
             catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode != "NoSuchBucket")
             {
                 // A HEAD has no body, so a missing bucket also arrives as a bare 404: the PUT that follows tells them apart.
-                return null;
+                return ObjectState.Missing;
             }
             catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
@@ -227,7 +305,141 @@ namespace GenesysFileTransfer.Engine.Documents
                 throw new DocumentConflictException(document.DocumentKey, location, string.IsNullOrEmpty(stored) ? "(none recorded)" : stored!, document.Sha256);
             }
 
-            return new StoredDocument(document.DocumentKey, location, document.Sha256, head.ContentLength, created: false);
+            string etag = head.ETag ?? string.Empty;
+            bool holds;
+            if (head.ContentLength != document.Length)
+            {
+                holds = false;
+            }
+            else if (string.Equals(PlainMd5(etag), md5, StringComparison.OrdinalIgnoreCase))
+            {
+                holds = true;
+            }
+            else
+            {
+                // Not a plain MD5 (multipart "-N", an encrypting store) or another MD5: only the bytes can tell.
+                holds = await ReadBackMatchesAsync(document, bucket, key, location, cancellationToken).ConfigureAwait(false);
+            }
+
+            return new ObjectState(exists: true, holdsDocument: holds, head.ContentLength, etag);
+        }
+
+        private async Task<bool> ReadBackMatchesAsync(DocumentToStore document, string bucket, string key, string location, CancellationToken cancellationToken)
+        {
+            if (document.Length == 0)
+            {
+                return true; // the HEAD showed no bytes, and there are none to compare
+            }
+
+            // The whole object as a range: the SDK would otherwise check an MD5-looking ETag against the body itself and
+            // throw, where an encrypting store's ETag is simply no MD5 of the bytes. The hash below is the judge.
+            var request = new GetObjectRequest { BucketName = bucket, Key = key, ByteRange = new ByteRange(0, document.Length - 1) };
+            try
+            {
+                using (GetObjectResponse response = await _client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false))
+                using (Stream body = response.ResponseStream)
+                {
+                    var (sha256, _, length) = await HashAsync(body, md5: false, cancellationToken).ConfigureAwait(false);
+                    return length == document.Length && string.Equals(sha256, document.Sha256, StringComparison.OrdinalIgnoreCase);
+                }
+            }
+            catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound && ex.ErrorCode == "NoSuchKey")
+            {
+                return false;
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+            {
+                throw Translate(ex, location, "read back");
+            }
+        }
+
+        /// <summary>The MD5 of a document whose caller did not compute it; the SHA-256 is checked on the way.</summary>
+        private static async Task<string> HashContentAsync(DocumentToStore document, CancellationToken cancellationToken)
+        {
+            using (Stream content = document.OpenContent())
+            {
+                var (sha256, md5, length) = await HashAsync(content, md5: true, cancellationToken).ConfigureAwait(false);
+                if (length != document.Length || !string.Equals(sha256, document.Sha256, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new DocumentIntegrityException(
+                        document.DocumentKey,
+                        $"Document '{document.DocumentKey}' reads as {length} bytes with SHA-256 {sha256}, not the verified {document.Length} bytes with {document.Sha256}.");
+                }
+
+                return md5!;
+            }
+        }
+
+        private static async Task<(string Sha256, string? Md5, long Length)> HashAsync(Stream source, bool md5, CancellationToken cancellationToken)
+        {
+            byte[] buffer = new byte[BufferSize];
+            using (IncrementalHash sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+            using (IncrementalHash? md5Hash = md5 ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null)
+            {
+                long total = 0;
+                int read;
+                while ((read = await source.ReadAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    total += read;
+                    sha.AppendData(buffer, 0, read);
+                    md5Hash?.AppendData(buffer, 0, read);
+                }
+
+                return (FileSystemDocumentSink.Hex(sha.GetHashAndReset()), md5Hash is null ? null : FileSystemDocumentSink.Hex(md5Hash.GetHashAndReset()), total);
+            }
+        }
+
+        /// <summary>The hex MD5 in an ETag such as <c>"9e107d9d372bb6826bd81d3542a419d6"</c>; null for a multipart-style or other ETag.</summary>
+        internal static string? PlainMd5(string? etag)
+        {
+            if (string.IsNullOrEmpty(etag))
+            {
+                return null;
+            }
+
+            string value = etag!.Trim();
+            if (value.StartsWith("W/", StringComparison.Ordinal))
+            {
+                value = value.Substring(2);
+            }
+
+            value = value.Trim('"');
+            if (value.Length != 32)
+            {
+                return null;
+            }
+
+            foreach (char c in value)
+            {
+                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+                {
+                    return null;
+                }
+            }
+
+            return value.ToLowerInvariant();
+        }
+
+        /// <summary>What a HEAD found at a key.</summary>
+        private readonly struct ObjectState
+        {
+            public static readonly ObjectState Missing = new ObjectState(exists: false, holdsDocument: false, 0, string.Empty);
+
+            public ObjectState(bool exists, bool holdsDocument, long length, string etag)
+            {
+                Exists = exists;
+                HoldsDocument = holdsDocument;
+                Length = length;
+                ETag = etag;
+            }
+
+            public bool Exists { get; }
+
+            /// <summary>The store shows the document's length and MD5 (or its bytes hash to its SHA-256).</summary>
+            public bool HoldsDocument { get; }
+
+            public long Length { get; }
+            public string ETag { get; }
         }
 
         private IEnumerable<string> Buckets()

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Amazon.Runtime;
@@ -169,8 +170,84 @@ public sealed class S3DocumentSinkTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_put_to_a_service_url_is_one_plain_body_with_content_md5_and_if_none_match()
+    {
+        using S3DocumentSink sink = ObjectStoreControl.Sink(_host, Bucket);
+        byte[] content = System.Security.Cryptography.RandomNumberGenerator.GetBytes(1_000_003);
+
+        await sink.StoreAsync(FileSystemDocumentSinkTests.Document("transfer/t-10", "plain.pdf", content), CancellationToken.None);
+
+        JsonElement put = Assert.Single(await PutsAsync());
+        // No aws-chunked framing: the body is exactly the document, so a store that keeps bodies verbatim keeps the file.
+        Assert.Equal(content.Length, put.GetProperty("contentLength").GetInt64());
+        var headers = put.GetProperty("headerNames").EnumerateArray().Select(h => h.GetString()!.ToLowerInvariant()).ToList();
+        Assert.Contains("content-md5", headers);
+        Assert.Contains("x-amz-checksum-sha256", headers);
+        Assert.Contains("if-none-match", headers);
+        Assert.DoesNotContain("content-encoding", headers);
+        Assert.DoesNotContain("x-amz-decoded-content-length", headers);
+        Assert.DoesNotContain("x-amz-trailer", headers);
+    }
+
+    [Fact]
+    public async Task An_object_recorded_with_the_same_sha256_but_other_bytes_is_replaced_only_if_it_is_still_that_object()
+    {
+        using S3DocumentSink sink = ObjectStoreControl.Sink(_host, Bucket);
+        byte[] content = Encoding.ASCII.GetBytes("%PDF-1.4 the verified bytes");
+        DocumentToStore document = FileSystemDocumentSinkTests.Document("transfer/t-11", "a.pdf", content);
+        using (AmazonS3Client client = Client())
+        {
+            var damaged = new PutObjectRequest { BucketName = Bucket, Key = "transfer/t-11/a.pdf", ContentBody = "%PDF-1.4 the damaged bytes!" };
+            damaged.Metadata["sha256"] = document.Sha256;
+            await client.PutObjectAsync(damaged);
+        }
+
+        StoredDocument repaired = await sink.StoreAsync(document, CancellationToken.None);
+
+        Assert.True(repaired.Created);
+        Assert.True(repaired.Repaired);
+        Assert.Equal(DocumentTestKit.Sha256Of(content), Assert.Single(await ObjectStoreControl.ObjectsAsync(_host)).Sha256);
+        JsonElement rewrite = (await PutsAsync())[^1];
+        Assert.Contains("if-match", rewrite.GetProperty("headerNames").EnumerateArray().Select(h => h.GetString()!.ToLowerInvariant()));
+    }
+
+    [Fact]
+    public async Task Bytes_that_changed_after_verification_are_refused_by_content_md5_as_a_damaged_upload()
+    {
+        using S3DocumentSink sink = ObjectStoreControl.Sink(_host, Bucket);
+        DocumentToStore verified = FileSystemDocumentSinkTests.Document("transfer/t-12", "a.pdf", Encoding.ASCII.GetBytes("%PDF-1.4 verified"));
+        string md5 = Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(Encoding.ASCII.GetBytes("%PDF-1.4 verified")));
+        var swapped = new DocumentToStore(verified.DocumentKey, verified.FileName, verified.Sha256, verified.Length, () => new MemoryStream(Encoding.ASCII.GetBytes("%PDF-1.4 swapped!")), verified.Metadata, md5);
+
+        var error = await Assert.ThrowsAsync<DocumentSinkException>(() => sink.StoreAsync(swapped, CancellationToken.None));
+
+        Assert.Equal("DocumentUploadDamaged", error.ErrorCode);
+        Assert.True(error.IsTransient);
+        Assert.Empty(await ObjectStoreControl.ObjectsAsync(_host));
+    }
+
+    [Fact]
+    public async Task A_document_without_an_md5_whose_bytes_changed_is_an_integrity_failure_before_any_put()
+    {
+        using S3DocumentSink sink = ObjectStoreControl.Sink(_host, Bucket);
+        DocumentToStore verified = FileSystemDocumentSinkTests.Document("transfer/t-13", "a.pdf", Encoding.ASCII.GetBytes("%PDF-1.4 verified"));
+        var swapped = new DocumentToStore(verified.DocumentKey, verified.FileName, verified.Sha256, verified.Length, () => new MemoryStream(Encoding.ASCII.GetBytes("%PDF-1.4 swapped!")), verified.Metadata);
+
+        await Assert.ThrowsAsync<DocumentIntegrityException>(() => sink.StoreAsync(swapped, CancellationToken.None));
+
+        Assert.Empty(await PutsAsync());
+    }
+
+    [Fact]
     public void Plain_http_to_another_host_is_refused()
         => Assert.Throws<ArgumentException>(() => new S3DocumentSink(new S3DocumentSinkOptions { ServiceUrl = new Uri("http://s3.example.test/"), DefaultBucket = Bucket }));
+
+    private async Task<List<JsonElement>> PutsAsync()
+    {
+        using var http = new HttpClient();
+        JsonElement log = await http.GetFromJsonAsync<JsonElement>(new Uri(_host.BaseUri, "emulator/requests?route=objectstore"));
+        return log.EnumerateArray().Where(e => e.GetProperty("method").GetString() == "PUT").ToList();
+    }
 
     private AmazonS3Client Client() => new(
         new BasicAWSCredentials("emulator-access-key", "emulator-secret-key"),
