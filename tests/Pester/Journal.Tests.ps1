@@ -105,7 +105,7 @@ Describe 'Get-GcFileTransfer' {
 
         $found.TransferId | Should -Be @($third.TransferId, $second.TransferId, $first.TransferId)
         $found[0] | Should -BeOfType ([GenesysFileTransfer.Engine.Transfers.FileTransfer])
-        $found[2].History.Event | Should -Be @('created', 'uploaded', 'valid', 'delivered')
+        $found[2].History.Event | Should -Be @('recorded', 'created', 'uploaded', 'valid', 'delivering', 'delivered')
         $found[2].MessageId | Should -Be $first.MessageId
         $found[2].Resumed | Should -BeTrue
     }
@@ -291,7 +291,8 @@ $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 Import-Module $ModulePath
 $secret = ConvertTo-SecureString 'emulator-secret-0123456789' -AsPlainText -Force
-Connect-GcCloud -BaseUri $BaseUri -ClientId emulator-client -ClientSecret $secret -JournalPath $JournalPath -NoAuditLog
+# A short lease: the killed run's claims on its in-flight files run out within seconds, not minutes.
+Connect-GcCloud -BaseUri $BaseUri -ClientId emulator-client -ClientSecret $secret -JournalPath $JournalPath -NoAuditLog -TransferLeaseSec 5
 $sent = @(Get-ChildItem -LiteralPath $Folder -File |
     Send-GcFile -ConversationId $ConversationId -CommunicationId $CommunicationId -StorageBucketReference 3f2504e0-4f89-41d3-9a0c-0305e82c3301 -RetentionDays 30 -Deliver -ThrottleLimit 6)
 $summary = $sent | Select-Object TransferId, FileName, @{ Name = 'Status'; Expression = { "$($_.Status)" } }, Resumed, Sha256

@@ -15,6 +15,8 @@ namespace GenesysFileTransfer.Engine.Audit
         public const string ScanPoll = "scan-poll";
         public const string ScanResult = "scan-result";
         public const string Deliver = "deliver";
+        /// <summary>Reading the conversation back to learn whether a send whose answer was lost reached Genesys.</summary>
+        public const string Reconcile = "reconcile";
         public const string ApiCall = "api-call";
         public const string PolicyRead = "policy-read";
         public const string Disconnect = "disconnect";
@@ -28,6 +30,8 @@ namespace GenesysFileTransfer.Engine.Audit
         public const string Pending = "pending";
         public const string Refused = "refused";
         public const string Cancelled = "cancelled";
+        /// <summary>The request left and no usable answer came: the server may or may not have acted.</summary>
+        public const string Unknown = "unknown";
     }
 
     /// <summary>

@@ -26,5 +26,7 @@ namespace GenesysFileTransfer.Engine.Connection
         /// <summary>Lifetime assumed for an upload URL that does not state its expiry.</summary>
         public TimeSpan AssumedUploadUrlLifetime { get; set; } = TimeSpan.FromMinutes(10);
         public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+        /// <summary>How long a claim on a transfer lasts before another process may take it over, and how long to wait for one.</summary>
+        public Transfers.TransferLeaseOptions TransferLease { get; set; } = new Transfers.TransferLeaseOptions();
     }
 }

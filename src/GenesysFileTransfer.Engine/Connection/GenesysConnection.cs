@@ -5,7 +5,9 @@ using System.Threading.Tasks;
 using GenesysFileTransfer.Engine.Audit;
 using GenesysFileTransfer.Engine.Http;
 using GenesysFileTransfer.Engine.Journal;
+using GenesysFileTransfer.Engine.Journal.Memory;
 using GenesysFileTransfer.Engine.Journal.Sqlite;
+using GenesysFileTransfer.Engine.Validation;
 using GenesysFileTransfer.Engine.Transfers;
 
 namespace GenesysFileTransfer.Engine.Connection
@@ -35,7 +37,14 @@ namespace GenesysFileTransfer.Engine.Connection
             _tokens = new OAuthTokenProvider(options.Environment, options.Credentials, api, apiSender, audit, time, options.TokenRefreshSkew);
             audit.AddSecretSource(() => _tokens.CurrentToken);
             var client = new GenesysApiClient(options.Environment, _tokens, api, apiSender, audit);
-            Transfers = new FileTransferService(client, new PresignedUploader(HttpClients.CreateUploadClient(), uploadSender, audit), audit, time, options.AssumedUploadUrlLifetime, journal);
+            var messaging = new GenesysMessagingApi(client);
+            // Without a journal the same contract holds for the life of the connection, in memory.
+            ITransferStore store = journal?.Transfers ?? new InMemoryTransferStore();
+            Lookup = new TransferLookup(store, journal?.Location ?? "memory");
+            var leases = new TransferLeases(store, time, options.TransferLease);
+            Transfers = new FileTransferService(messaging, new PresignedUploader(HttpClients.CreateUploadClient(), uploadSender, audit), audit, time, options.AssumedUploadUrlLifetime, store, journal?.Outbox, leases, Lookup);
+            Sender = new FileSender(Transfers);
+            Policies = new UploadPolicyReader(messaging, audit);
             ConnectedAt = time.GetUtcNow();
         }
 
@@ -49,7 +58,14 @@ namespace GenesysFileTransfer.Engine.Connection
         /// <summary>Where transfers are recorded so a later session can find and resume them; null with journaling turned off.</summary>
         public ITransferJournal? Journal { get; }
         public string? JournalPath => Journal?.Location;
+        /// <summary>The lifecycle steps (open, upload, renew, wait, deliver), one at a time.</summary>
         public FileTransferService Transfers { get; }
+        /// <summary>The one entry point for "send a file": every step from create to deliver.</summary>
+        public FileSender Sender { get; }
+        /// <summary>Finds transfers (this session's and the journal's) as views current with the journal.</summary>
+        public TransferLookup Lookup { get; }
+        /// <summary>The organization's upload rules read from Genesys.</summary>
+        public UploadPolicyReader Policies { get; }
         public bool IsDisposed => _disposed != 0;
 
         /// <summary>The cached access token; internal so tests can prove it never reaches a log.</summary>

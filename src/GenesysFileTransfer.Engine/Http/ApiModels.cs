@@ -73,6 +73,57 @@ namespace GenesysFileTransfer.Engine.Http
         public string? Timestamp { get; set; }
         public string? Status { get; set; }
         public string? ConversationId { get; set; }
+        /// <summary>Deprecated in favour of <see cref="NormalizedMessage"/>, but still sent unless normalized-only is asked for.</summary>
+        public List<MessageMedia>? Media { get; set; }
+        public NormalizedMessage? NormalizedMessage { get; set; }
+    }
+
+    internal sealed class MessageMedia
+    {
+        public string? Id { get; set; }
+    }
+
+    internal sealed class NormalizedMessage
+    {
+        public List<NormalizedContent>? Content { get; set; }
+    }
+
+    internal sealed class NormalizedContent
+    {
+        public string? ContentType { get; set; }
+        public ContentAttachment? Attachment { get; set; }
+    }
+
+    internal sealed class ContentAttachment
+    {
+        public string? Id { get; set; }
+    }
+
+    /// <summary>GET /api/v2/conversations/messages/{conversationId}: the conversation and its participants' messages.</summary>
+    internal sealed class MessageConversation
+    {
+        public string? Id { get; set; }
+        public List<MessageMediaParticipant>? Participants { get; set; }
+    }
+
+    internal sealed class MessageMediaParticipant
+    {
+        public string? Id { get; set; }
+        public string? Purpose { get; set; }
+        public List<MessageDetails>? Messages { get; set; }
+    }
+
+    internal sealed class MessageDetails
+    {
+        public string? MessageId { get; set; }
+        public string? MessageStatus { get; set; }
+        public string? MessageTime { get; set; }
+    }
+
+    /// <summary>POST …/messages/bulk: the messages asked for (Genesys removed the paging fields in 2023).</summary>
+    internal sealed class TextMessageListing
+    {
+        public List<MessageData>? Entities { get; set; }
     }
 
     internal sealed class SupportedContent

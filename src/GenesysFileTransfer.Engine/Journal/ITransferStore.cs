@@ -44,7 +44,9 @@ namespace GenesysFileTransfer.Engine.Journal
         /// <summary>
         /// Leases the transfer to <paramref name="owner"/> until <paramref name="now"/> + <paramref name="duration"/>
         /// when nobody else holds a live lease on it (the owner's own lease is extended). Returns the current record
-        /// with the lease, or null when another owner's lease is live (read the record to see whose).
+        /// with the lease, or null when another owner's lease is live (read the record to see whose). A change of owner
+        /// increments the version, so a previous owner whose lease ran out (a paused process) can no longer move the
+        /// transfer with the version it read.
         /// </summary>
         JournalTransfer? TryAcquireLease(Guid transferId, string owner, DateTimeOffset now, TimeSpan duration);
 

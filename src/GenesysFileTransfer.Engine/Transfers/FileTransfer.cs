@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text.Json;
-using System.Threading;
 using GenesysFileTransfer.Engine.Http;
 using GenesysFileTransfer.Engine.Journal;
 using GenesysFileTransfer.Engine.Validation;
@@ -14,28 +13,20 @@ namespace GenesysFileTransfer.Engine.Transfers
     /// such object; the record is backed by a message-media upload (<see cref="MediaId"/>), replaced by a fresh
     /// one on renewal while <see cref="TransferId"/> stays the same.
     /// </summary>
+    /// <remarks>
+    /// This object is a view of the journal, which alone decides: every step of the engine reads the transfer's current
+    /// state from the journal before it acts and refreshes this view afterwards, so an object that a session kept for
+    /// hours (or that another process moved on meanwhile) can never make the engine act on a stale state.
+    /// </remarks>
     public sealed class FileTransfer
     {
-        private readonly List<TransferHistoryEntry> _history = new List<TransferHistoryEntry>();
-        private readonly List<string> _previousMediaIds = new List<string>();
         private readonly object _gate = new object();
+        private IReadOnlyList<TransferHistoryEntry> _history = Array.Empty<TransferHistoryEntry>();
+        private IReadOnlyList<string> _previousMediaIds = Array.Empty<string>();
+        private PresignedUpload? _upload;
+        private string? _uploadMediaId;
 
-        internal FileTransfer(Guid transferId, string conversationId, string communicationId, FileFacts file, string contentType, TransferMetadata metadata, DateTimeOffset createdAt)
-        {
-            TransferId = transferId;
-            ConversationId = conversationId;
-            CommunicationId = communicationId;
-            Path = file.Path;
-            FileName = file.FileName;
-            Length = file.Length;
-            Sha256 = file.Sha256;
-            ContentMd5 = file.Md5Base64;
-            ContentType = contentType;
-            Metadata = metadata;
-            CreatedAt = createdAt;
-        }
-
-        private FileTransfer(JournalTransfer record, TransferMetadata metadata, IReadOnlyList<TransferHistoryEntry> history, string journalLocation)
+        private FileTransfer(JournalTransfer record, TransferMetadata metadata)
         {
             TransferId = record.TransferId;
             ConversationId = record.ConversationId;
@@ -48,21 +39,7 @@ namespace GenesysFileTransfer.Engine.Transfers
             ContentType = record.ContentType;
             Metadata = metadata;
             CreatedAt = record.CreatedAt;
-            MediaId = record.MediaId;
-            MessageId = record.MessageId;
-            FailureReason = record.FailureReason;
-            Resumed = true;
-            _previousMediaIds.AddRange(record.PreviousMediaIds ?? Array.Empty<string>());
-            _history.AddRange(history);
-            if (!Enum.TryParse(record.Status, ignoreCase: false, out TransferStatus status) || !Enum.IsDefined(typeof(TransferStatus), status))
-            {
-                throw new TransferJournalException(journalLocation, $"Transfer {record.TransferId} in the journal '{journalLocation}' has the status '{record.Status}', which this version of the module does not know.");
-            }
-
-            Status = status;
-            UploadedAt = LastTimeOf("uploaded");
-            ScannedAt = LastTimeOf("valid", "invalid");
-            DeliveredAt = LastTimeOf("delivered");
+            IdempotencyKey = record.IdempotencyKey;
         }
 
         public Guid TransferId { get; }
@@ -89,25 +66,31 @@ namespace GenesysFileTransfer.Engine.Transfers
         public DateTimeOffset? ScannedAt { get; private set; }
         public DateTimeOffset? DeliveredAt { get; private set; }
         public string? MessageId { get; private set; }
-        /// <summary>The media type Genesys detected, once validated.</summary>
-        public string? DetectedMediaType { get; private set; }
+        /// <summary>The media type Genesys detected, once validated in this session.</summary>
+        public string? DetectedMediaType { get; internal set; }
         public string? FailureReason { get; private set; }
-        public int RenewalCount => _previousMediaIds.Count;
+        public int RenewalCount => PreviousMediaIds.Count;
+
+        /// <summary>
+        /// True when the delivery was confirmed by reading the conversation back (the answer to the send was lost),
+        /// rather than by the answer itself.
+        /// </summary>
+        public bool Reconciled { get; private set; }
 
         /// <summary>
         /// True when this object was read back from the journal (a transfer of an earlier session, or one found again
         /// by its file and target) rather than created in this session. Its upload URL is not kept in the journal,
         /// because the signature in it is a credential; a resumed transfer that still has to upload gets a fresh one.
         /// </summary>
-        public bool Resumed { get; }
+        public bool Resumed { get; internal set; }
 
         /// <summary>
         /// The same bytes to the same conversation and communication are one transfer: the file's SHA-256 and both ids.
         /// </summary>
-        public string IdempotencyKey => KeyFor(Sha256, ConversationId, CommunicationId);
+        public string IdempotencyKey { get; }
 
-        /// <summary>Serializes the steps of this transfer across callers, so two pipelines never upload or deliver it twice at once.</summary>
-        internal SemaphoreSlim WorkGate { get; } = new SemaphoreSlim(1, 1);
+        /// <summary>The journal row's version this view was last refreshed from.</summary>
+        internal long Version { get; private set; }
 
         public IReadOnlyList<string> PreviousMediaIds
         {
@@ -115,7 +98,7 @@ namespace GenesysFileTransfer.Engine.Transfers
             {
                 lock (_gate)
                 {
-                    return _previousMediaIds.ToArray();
+                    return _previousMediaIds;
                 }
             }
         }
@@ -126,17 +109,27 @@ namespace GenesysFileTransfer.Engine.Transfers
             {
                 lock (_gate)
                 {
-                    return _history.ToArray();
+                    return _history;
                 }
             }
         }
 
-        internal PresignedUpload? Upload { get; private set; }
+        /// <summary>The presigned upload of the current media, while this session holds it (never from the journal).</summary>
+        internal PresignedUpload? Upload
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return string.Equals(_uploadMediaId, MediaId, StringComparison.Ordinal) ? _upload : null;
+                }
+            }
+        }
 
         internal static string KeyFor(string sha256, string conversationId, string communicationId) =>
             "sha256:" + sha256.ToLowerInvariant() + "|conversation:" + conversationId + "|communication:" + communicationId;
 
-        /// <summary>Rebuilds a transfer of an earlier session from its journal record and history.</summary>
+        /// <summary>A view of a transfer as the journal holds it.</summary>
         internal static FileTransfer FromJournal(JournalTransfer record, IReadOnlyList<TransferHistoryEntry> history, string journalLocation)
         {
             if (record is null)
@@ -154,106 +147,63 @@ namespace GenesysFileTransfer.Engine.Transfers
                 throw new TransferJournalException(journalLocation, $"The metadata of transfer {record.TransferId} in the journal '{journalLocation}' is not valid JSON: {ex.Message}", ex);
             }
 
-            return new FileTransfer(record, metadata, history ?? Array.Empty<TransferHistoryEntry>(), journalLocation);
+            // Read back from the journal; the engine clears this for a transfer it has just recorded itself.
+            var transfer = new FileTransfer(record, metadata) { Resumed = true };
+            transfer.Refresh(record, history, journalLocation);
+            return transfer;
         }
 
-        /// <summary>This transfer's state as the journal keeps it.</summary>
-        internal JournalTransfer ToJournal(DateTimeOffset now)
+        /// <summary>The record of a transfer that is about to be opened: recorded Pending before anything is sent.</summary>
+        internal static JournalTransfer NewRecord(Guid transferId, string conversationId, string communicationId, FileFacts file, string contentType, TransferMetadata metadata, DateTimeOffset now) =>
+            new JournalTransfer
+            {
+                TransferId = transferId,
+                IdempotencyKey = KeyFor(file.Sha256, conversationId, communicationId),
+                ConversationId = conversationId,
+                CommunicationId = communicationId,
+                FilePath = file.Path,
+                FileName = file.FileName,
+                Length = file.Length,
+                ContentType = contentType,
+                Sha256 = file.Sha256,
+                ContentMd5 = file.Md5Base64,
+                Status = nameof(TransferStatus.Pending),
+                MetadataJson = JsonSerializer.Serialize(metadata ?? new TransferMetadata(), Json.Options),
+                CreatedAt = now,
+                UpdatedAt = now,
+            };
+
+        /// <summary>Brings this view up to the journal's state. A media id that changed drops the upload URL this session held.</summary>
+        internal void Refresh(JournalTransfer record, IReadOnlyList<TransferHistoryEntry> history, string journalLocation)
         {
+            TransferStatus status = TransferTransitions.StatusOf(record, journalLocation);
             lock (_gate)
             {
-                return new JournalTransfer
-                {
-                    TransferId = TransferId,
-                    IdempotencyKey = IdempotencyKey,
-                    ConversationId = ConversationId,
-                    CommunicationId = CommunicationId,
-                    FilePath = Path,
-                    FileName = FileName,
-                    Length = Length,
-                    ContentType = ContentType,
-                    Sha256 = Sha256,
-                    ContentMd5 = ContentMd5,
-                    MediaId = MediaId,
-                    Status = Status.ToString(),
-                    MessageId = MessageId,
-                    FailureReason = FailureReason,
-                    MetadataJson = JsonSerializer.Serialize(Metadata, Json.Options),
-                    PreviousMediaIds = _previousMediaIds.ToArray(),
-                    CreatedAt = CreatedAt,
-                    UpdatedAt = now,
-                };
+                Status = status;
+                MediaId = record.MediaId;
+                MessageId = record.MessageId;
+                FailureReason = record.FailureReason;
+                Version = record.Version;
+                _previousMediaIds = (record.PreviousMediaIds ?? Array.Empty<string>()).ToArray();
+                _history = (history ?? Array.Empty<TransferHistoryEntry>()).ToArray();
+                UploadedAt = LastTimeOf("uploaded");
+                ScannedAt = LastTimeOf("valid", "invalid");
+                DeliveredAt = LastTimeOf("delivered", "reconciled-delivered");
+                Reconciled = status == TransferStatus.Delivered && LastTimeOf("reconciled-delivered") != null;
             }
         }
 
-        internal TransferHistoryEntry AttachMedia(string mediaId, PresignedUpload upload, DateTimeOffset now, string @event)
+        /// <summary>Keeps the presigned upload of a media this session opened.</summary>
+        internal void HoldUpload(string mediaId, PresignedUpload upload)
         {
             lock (_gate)
             {
-                if (MediaId != null && !string.Equals(MediaId, mediaId, StringComparison.Ordinal))
-                {
-                    _previousMediaIds.Add(MediaId);
-                }
-
-                MediaId = mediaId;
-                Upload = upload;
-                Status = TransferStatus.Created;
-                FailureReason = null;
-                UploadedAt = null;
-                return Add(new TransferHistoryEntry(now, @event, mediaId, "upload URL expires " + upload.ExpiresAt.ToString("u") + (upload.ExpiryFromUrl ? string.Empty : " (assumed)")));
-            }
-        }
-
-        internal TransferHistoryEntry MarkUploaded(DateTimeOffset now)
-        {
-            lock (_gate)
-            {
-                Status = TransferStatus.Uploaded;
-                UploadedAt = now;
-                return Add(new TransferHistoryEntry(now, "uploaded", MediaId, Length + " bytes"));
-            }
-        }
-
-        internal TransferHistoryEntry MarkScanned(bool valid, string? mediaType, string? reason, DateTimeOffset now)
-        {
-            lock (_gate)
-            {
-                Status = valid ? TransferStatus.Valid : TransferStatus.Invalid;
-                ScannedAt = now;
-                DetectedMediaType = mediaType;
-                FailureReason = valid ? null : reason;
-                return Add(new TransferHistoryEntry(now, valid ? "valid" : "invalid", MediaId, reason));
-            }
-        }
-
-        internal TransferHistoryEntry MarkDelivered(string? messageId, DateTimeOffset now)
-        {
-            lock (_gate)
-            {
-                Status = TransferStatus.Delivered;
-                DeliveredAt = now;
-                MessageId = messageId;
-                return Add(new TransferHistoryEntry(now, "delivered", MediaId, messageId is null ? null : "message " + messageId));
-            }
-        }
-
-        internal TransferHistoryEntry MarkFailed(string reason, DateTimeOffset now)
-        {
-            lock (_gate)
-            {
-                Status = TransferStatus.Failed;
-                FailureReason = reason;
-                return Add(new TransferHistoryEntry(now, "failed", MediaId, reason));
+                _uploadMediaId = mediaId;
+                _upload = upload;
             }
         }
 
         public override string ToString() => $"{FileName} ({TransferId}) {Status}";
-
-        private TransferHistoryEntry Add(TransferHistoryEntry entry)
-        {
-            _history.Add(entry);
-            return entry;
-        }
 
         private DateTimeOffset? LastTimeOf(params string[] events)
         {

@@ -1,9 +1,8 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.Linq;
 using System.Net;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using GenesysFileTransfer.Engine.Audit;
@@ -14,9 +13,12 @@ using GenesysFileTransfer.Engine.Validation;
 namespace GenesysFileTransfer.Engine.Transfers
 {
     /// <summary>
-    /// The lifecycle of transfer sessions on one connection: validate, create (media upload), upload, renew, wait
-    /// for Genesys' validation, deliver. Each step is audited with its latency, and, when the connection has a
-    /// journal, recorded there with its history, so a later session can find the transfer and resume it.
+    /// The lifecycle steps of transfers on one connection: open (validate, record, media upload), upload, renew, wait
+    /// for Genesys' validation, deliver. The journal decides: every step takes the transfer's lease, reads its current
+    /// state from the journal, acts, and records the result with one compare-and-set transition; the
+    /// <see cref="FileTransfer"/> objects handed out are views refreshed from it. A delivery is recorded as being
+    /// attempted before the request leaves, so an answer that never arrives leaves an explicit "outcome unknown" that is
+    /// settled by reading the conversation back before anything is sent again.
     /// </summary>
     public sealed class FileTransferService
     {
@@ -24,112 +26,84 @@ namespace GenesysFileTransfer.Engine.Transfers
         internal static readonly TimeSpan MinimumUploadWindow = TimeSpan.FromSeconds(60);
         private const int MaxRenewalsPerUpload = 2;
 
-        private readonly GenesysApiClient _api;
+        private readonly GenesysMessagingApi _api;
         private readonly PresignedUploader _uploader;
-        private readonly AuditLog _audit;
+        private readonly TransferAudit _audit;
         private readonly TimeProvider _time;
         private readonly TimeSpan _assumedUrlLifetime;
-        private readonly ITransferJournal? _journal;
-        private readonly ConcurrentDictionary<Guid, FileTransfer> _transfers = new ConcurrentDictionary<Guid, FileTransfer>();
-        private readonly ConcurrentDictionary<string, SemaphoreSlim> _keyGates = new ConcurrentDictionary<string, SemaphoreSlim>(StringComparer.Ordinal);
+        private readonly ITransferStore _store;
+        private readonly IDocumentOutbox? _outbox;
+        private readonly TransferLeases _leases;
+        private readonly TransferLookup _lookup;
+        private readonly DeliveryReconciler _reconciler;
 
-        internal FileTransferService(GenesysApiClient api, PresignedUploader uploader, AuditLog audit, TimeProvider time, TimeSpan assumedUrlLifetime, ITransferJournal? journal = null)
+        internal FileTransferService(
+            GenesysMessagingApi api,
+            PresignedUploader uploader,
+            AuditLog audit,
+            TimeProvider time,
+            TimeSpan assumedUrlLifetime,
+            ITransferStore store,
+            IDocumentOutbox? outbox,
+            TransferLeases leases,
+            TransferLookup lookup)
         {
             _api = api;
             _uploader = uploader;
-            _audit = audit;
+            _audit = new TransferAudit(audit);
             _time = time;
             _assumedUrlLifetime = assumedUrlLifetime;
-            _journal = journal;
+            _store = store;
+            _outbox = outbox;
+            _leases = leases;
+            _lookup = lookup;
+            _reconciler = new DeliveryReconciler(api);
         }
 
-        /// <summary>Where transfers are recorded; null when the connection keeps them in memory only.</summary>
-        public ITransferJournal? Journal => _journal;
+        /// <summary>The name this connection's leases carry in the journal.</summary>
+        public string LeaseOwner => _leases.Owner;
 
-        /// <summary>Transfers created on this connection, newest last.</summary>
-        public IReadOnlyList<FileTransfer> Transfers => _transfers.Values.OrderBy(t => t.CreatedAt).ToArray();
-
-        /// <summary>A transfer of this connection, or one of an earlier session recorded in its journal.</summary>
-        public bool TryGet(Guid transferId, out FileTransfer transfer)
-        {
-            if (_transfers.TryGetValue(transferId, out transfer!))
-            {
-                return true;
-            }
-
-            JournalTransfer? record = _journal?.Transfers.GetTransfer(transferId);
-            if (record is null)
-            {
-                return false;
-            }
-
-            transfer = Adopt(record);
-            return true;
-        }
-
-        /// <summary>
-        /// Transfers matching <paramref name="query"/>, newest first: from the journal (earlier sessions included) when
-        /// the connection has one, otherwise those created on this connection. A transfer this connection holds is
-        /// returned as that same object.
-        /// </summary>
-        public IReadOnlyList<FileTransfer> Query(TransferQuery query)
-        {
-            if (query is null)
-            {
-                throw new ArgumentNullException(nameof(query));
-            }
-
-            if (_journal is null)
-            {
-                IEnumerable<FileTransfer> matching = _transfers.Values.Where(t => Matches(t, query)).OrderByDescending(t => t.CreatedAt);
-                return (query.Limit is int limit ? matching.Take(Math.Max(0, limit)) : matching).ToArray();
-            }
-
-            return _journal.Transfers.QueryTransfers(query).Select(Adopt).ToArray();
-        }
-
-        /// <summary>Transfers recorded in <paramref name="journal"/> matching <paramref name="query"/>, newest first, without a connection.</summary>
-        public static IReadOnlyList<FileTransfer> Query(ITransferJournal journal, TransferQuery query)
-        {
-            if (journal is null)
-            {
-                throw new ArgumentNullException(nameof(journal));
-            }
-
-            return journal.Transfers.QueryTransfers(query ?? throw new ArgumentNullException(nameof(query)))
-                .Select(record => FileTransfer.FromJournal(record, journal.Transfers.GetHistory(record.TransferId), journal.Location))
-                .ToArray();
-        }
+        /// <summary>The engine's clock; hosts ask it instead of reading their own.</summary>
+        public DateTimeOffset Now => _time.GetUtcNow();
 
         /// <summary>Checks a file against the policy without sending anything; audited as a validate step.</summary>
         public FileValidationReport Validate(FileCandidate file, FileUploadPolicy policy, bool requireMetadata, string? correlationId, CancellationToken cancellationToken)
         {
             var watch = Stopwatch.StartNew();
             FileValidationReport report = new FileTransferValidator(policy, requireMetadata).Validate(file, cancellationToken);
-            _audit.Write(new AuditRecord(AuditOperations.Validate, report.IsValid ? AuditOutcomes.Success : AuditOutcomes.Refused)
-            {
-                CorrelationId = correlationId,
-                FileName = report.FileName,
-                Bytes = report.Length < 0 ? (long?)null : report.Length,
-                LatencyMs = watch.Elapsed.TotalMilliseconds,
-                ErrorCode = report.IsValid ? null : string.Join(",", report.Failures.Select(f => f.ErrorCode)),
-                Detail = report.IsValid ? null : report.Summary,
-            });
+            _audit.Validated(report, correlationId, watch.Elapsed);
             return report;
         }
 
         /// <summary>
         /// Validates the file (throwing <see cref="FileValidationException"/> with every failing field) and opens a
-        /// transfer session backed by a Genesys message-media upload.
+        /// transfer session backed by a Genesys media upload.
         /// </summary>
         /// <remarks>
-        /// With a journal, the same bytes to the same conversation and communication are one transfer: when the
-        /// journal already has one (from this or an earlier session), it is resumed instead, as it stands. One that
-        /// still has to upload gets a fresh upload URL; a delivered one is returned as it is and nothing is sent.
+        /// The same bytes to the same conversation and communication are one transfer, decided by the journal's unique
+        /// key, across processes: when the journal already has one it is resumed as it stands (one that still has to
+        /// upload gets a fresh upload URL; a delivered one is returned as it is and nothing is sent).
         /// <see cref="CreateTransferRequest.StartNew"/> opens a new transfer regardless.
         /// </remarks>
         public async Task<FileTransfer> CreateAsync(CreateTransferRequest request, CancellationToken cancellationToken)
         {
+            FileTransfer transfer = Record(request, cancellationToken);
+            using TransferLease lease = await LeaseAsync(transfer, cancellationToken).ConfigureAwait(false);
+            await PrepareUploadLockedAsync(transfer, request.CorrelationId, cancellationToken).ConfigureAwait(false);
+            return transfer;
+        }
+
+        /// <summary>
+        /// Validates the file and records its transfer (Pending) in the journal, or finds the one recorded for the same
+        /// bytes and target; nothing is sent to Genesys yet.
+        /// </summary>
+        internal FileTransfer Record(CreateTransferRequest request, CancellationToken cancellationToken)
+        {
+            if (request is null)
+            {
+                throw new ArgumentNullException(nameof(request));
+            }
+
             FileValidationReport report = Validate(request.File, request.Policy, request.RequireMetadata, request.CorrelationId, cancellationToken);
             if (!report.IsValid)
             {
@@ -137,110 +111,132 @@ namespace GenesysFileTransfer.Engine.Transfers
             }
 
             FileFacts facts = FileFacts.Compute(request.File.Path, cancellationToken);
-            if (_journal is null)
-            {
-                return await OpenNewAsync(request, facts, report, cancellationToken).ConfigureAwait(false);
-            }
-
-            // One lookup-or-create at a time per key, so two copies of a file in one batch become one transfer.
-            string key = FileTransfer.KeyFor(facts.Sha256, request.ConversationId, request.CommunicationId);
-            SemaphoreSlim keyGate = _keyGates.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
-            await keyGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                JournalTransfer? existing = request.StartNew ? null : _journal.Transfers.FindByIdempotencyKey(key);
-                return existing is null
-                    ? await OpenNewAsync(request, facts, report, cancellationToken).ConfigureAwait(false)
-                    : await ResumeAsync(Adopt(existing), request.CorrelationId, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                keyGate.Release();
-            }
-        }
-
-        private async Task<FileTransfer> OpenNewAsync(CreateTransferRequest request, FileFacts facts, FileValidationReport report, CancellationToken cancellationToken)
-        {
-            var transfer = new FileTransfer(
-                Guid.NewGuid(),
-                request.ConversationId,
-                request.CommunicationId,
-                facts,
-                report.ContentType ?? "application/octet-stream",
-                request.File.Metadata,
-                _time.GetUtcNow());
-
-            await OpenMediaUploadAsync(transfer, AuditOperations.Create, "created", request.CorrelationId, cancellationToken).ConfigureAwait(false);
-            _transfers[transfer.TransferId] = transfer;
+            DateTimeOffset now = _time.GetUtcNow();
+            JournalTransfer fresh = FileTransfer.NewRecord(Guid.NewGuid(), request.ConversationId, request.CommunicationId, facts, report.ContentType ?? "application/octet-stream", request.File.Metadata, now);
+            // Without a journal (-NoJournal) nothing is resumed: every create is a transfer of its own, as the user asked.
+            bool startNew = request.StartNew || _outbox is null;
+            JournalTransfer stored = _store.InsertOrGet(fresh, new TransferHistoryEntry(now, "recorded", null, facts.Length + " bytes, SHA-256 " + facts.Sha256), startNew, out bool inserted);
+            FileTransfer transfer = _lookup.View(stored);
+            transfer.Resumed = !inserted;
             return transfer;
         }
 
-        private async Task<FileTransfer> ResumeAsync(FileTransfer transfer, string? correlationId, CancellationToken cancellationToken)
+        /// <summary>
+        /// Streams the bytes to the presigned URL. Opens the media upload first when there is none (or Genesys lost it),
+        /// renews when the URL is about to expire, and renews and retries when the storage host says it has expired. A
+        /// transfer already uploaded is left as it is.
+        /// </summary>
+        public async Task<FileTransfer> UploadAsync(FileTransfer transfer, IProgress<long>? progress, string? correlationId, CancellationToken cancellationToken)
         {
-            await transfer.WorkGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            using TransferLease lease = await LeaseAsync(transfer, cancellationToken).ConfigureAwait(false);
+            await UploadLockedAsync(transfer, progress, correlationId, cancellationToken).ConfigureAwait(false);
+            return transfer;
+        }
+
+        /// <summary>
+        /// Renews the upload URL when less than <paramref name="threshold"/> remains (or always with
+        /// <paramref name="force"/>). Returns true when a new media upload was opened.
+        /// </summary>
+        public async Task<bool> RenewIfNeededAsync(FileTransfer transfer, TimeSpan threshold, bool force, string? correlationId, CancellationToken cancellationToken)
+        {
+            using TransferLease lease = await LeaseAsync(transfer, cancellationToken).ConfigureAwait(false);
+            if (transfer.Status != TransferStatus.Created && transfer.Status != TransferStatus.Failed && transfer.Status != TransferStatus.Pending)
+            {
+                throw new TransferStateException($"'{transfer.FileName}' is {transfer.Status}; only a transfer that has not been uploaded yet has an upload URL to renew.");
+            }
+
+            TimeSpan remaining = RemainingUploadTime(transfer);
+            if (!force && remaining >= threshold)
+            {
+                return false;
+            }
+
+            string reason = force ? "renewal forced" : $"{Math.Max(0, remaining.TotalMinutes):0.#} minutes left, below the {threshold.TotalMinutes:0.#}-minute threshold";
+            await OpenMediaLockedAsync(transfer, reason, correlationId, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+
+        /// <summary>How long the upload URL this session holds still works; zero when it holds none.</summary>
+        public TimeSpan RemainingUploadTime(FileTransfer transfer)
+        {
+            TimeSpan remaining = (transfer.ExpiresAt ?? DateTimeOffset.MinValue) - _time.GetUtcNow();
+            return remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining;
+        }
+
+        /// <summary>
+        /// Polls Genesys until the media is valid or invalid. An invalid result is returned, not thrown: the caller
+        /// decides how to report it. Media Genesys no longer knows (404) moves the transfer to Failed and throws
+        /// <see cref="MediaLostException"/>; the next send opens a new media upload for it.
+        /// </summary>
+        public async Task<FileTransfer> WaitForScanAsync(FileTransfer transfer, ScanWaitOptions options, string? correlationId, CancellationToken cancellationToken)
+        {
+            using TransferLease lease = await LeaseAsync(transfer, cancellationToken).ConfigureAwait(false);
+            await WaitLockedAsync(transfer, options, correlationId, cancellationToken).ConfigureAwait(false);
+            return transfer;
+        }
+
+        /// <summary>
+        /// Sends the validated media into the conversation, exactly once: a delivered transfer is not sent again, and
+        /// one whose earlier send lost its answer is first looked up in the conversation.
+        /// </summary>
+        public async Task<FileTransfer> DeliverAsync(FileTransfer transfer, string? correlationId, CancellationToken cancellationToken)
+        {
+            using TransferLease lease = await LeaseAsync(transfer, cancellationToken).ConfigureAwait(false);
+            await DeliverLockedAsync(lease, transfer, correlationId, cancellationToken).ConfigureAwait(false);
+            return transfer;
+        }
+
+        /// <summary>Takes the transfer's lease and refreshes the view from the journal's state.</summary>
+        internal async Task<TransferLease> LeaseAsync(FileTransfer transfer, CancellationToken cancellationToken)
+        {
+            TransferLease lease = await _leases.AcquireAsync(transfer.TransferId, transfer.FileName, cancellationToken).ConfigureAwait(false);
             try
             {
-                switch (transfer.Status)
-                {
-                    case TransferStatus.Delivered:
-                        // A crash between the delivery and its outbox entry must not leave the document unarchived.
-                        EnqueueForArchive(transfer);
-                        break;
-                    case TransferStatus.Created:
-                    case TransferStatus.Failed:
-                        if (transfer.Upload is null || transfer.Status == TransferStatus.Failed)
-                        {
-                            await RenewAsync(transfer, "resuming transfer " + transfer.TransferId + " from the journal", correlationId, cancellationToken).ConfigureAwait(false);
-                        }
-
-                        break;
-                }
-
-                return transfer;
+                _lookup.Refresh(transfer, lease.Record);
+                return lease;
             }
-            finally
+            catch
             {
-                transfer.WorkGate.Release();
+                lease.Dispose();
+                throw;
             }
         }
 
-        /// <summary>The one object this connection uses for a transfer recorded in the journal.</summary>
-        private FileTransfer Adopt(JournalTransfer record) =>
-            _transfers.GetOrAdd(record.TransferId, _ => FileTransfer.FromJournal(record, _journal!.Transfers.GetHistory(record.TransferId), _journal.Location));
-
-        private static bool Matches(FileTransfer transfer, TransferQuery query) =>
-            (query.TransferId is null || transfer.TransferId == query.TransferId) &&
-            (string.IsNullOrEmpty(query.Status) || string.Equals(transfer.Status.ToString(), query.Status, StringComparison.Ordinal)) &&
-            (string.IsNullOrEmpty(query.File) || string.Equals(transfer.Path, query.File, FileNameComparison) || string.Equals(transfer.FileName, query.File, FileNameComparison)) &&
-            (string.IsNullOrEmpty(query.Sha256) || string.Equals(transfer.Sha256, query.Sha256, StringComparison.OrdinalIgnoreCase)) &&
-            (string.IsNullOrEmpty(query.ConversationId) || string.Equals(transfer.ConversationId, query.ConversationId, StringComparison.Ordinal)) &&
-            (query.Since is null || transfer.CreatedAt >= query.Since);
-
-        private static StringComparison FileNameComparison =>
-            System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(System.Runtime.InteropServices.OSPlatform.Linux) ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
-
         /// <summary>
-        /// Streams the bytes to the presigned URL. Renews first when the URL is about to expire, and renews and
-        /// retries when the storage host says it has expired. A transfer already uploaded is left as it is.
+        /// What a resumed or new transfer needs before its upload: a delivered one gets its archive item (a journal of
+        /// an earlier version may lack it); one still to upload gets a media upload and URL.
         /// </summary>
-        public Task<FileTransfer> UploadAsync(FileTransfer transfer, IProgress<long>? progress, string? correlationId, CancellationToken cancellationToken) =>
-            Exclusively(transfer, () => UploadExclusiveAsync(transfer, progress, correlationId, cancellationToken), cancellationToken);
-
-        private async Task<FileTransfer> UploadExclusiveAsync(FileTransfer transfer, IProgress<long>? progress, string? correlationId, CancellationToken cancellationToken)
+        internal async Task PrepareUploadLockedAsync(FileTransfer transfer, string? correlationId, CancellationToken cancellationToken)
         {
-            if (transfer.Status == TransferStatus.Uploaded || transfer.Status == TransferStatus.Valid || transfer.Status == TransferStatus.Delivered)
+            switch (transfer.Status)
             {
-                return transfer;
+                case TransferStatus.Delivered:
+                    EnsureArchived(transfer);
+                    break;
+                case TransferStatus.Pending:
+                case TransferStatus.Failed:
+                case TransferStatus.Created when transfer.Upload is null:
+                    await OpenMediaLockedAsync(transfer, transfer.Resumed ? "resuming transfer " + transfer.TransferId + " from the journal" : null, correlationId, cancellationToken).ConfigureAwait(false);
+                    break;
             }
+        }
 
-            if (transfer.Status == TransferStatus.Invalid)
+        internal async Task UploadLockedAsync(FileTransfer transfer, IProgress<long>? progress, string? correlationId, CancellationToken cancellationToken)
+        {
+            switch (transfer.Status)
             {
-                throw new TransferStateException($"Genesys marked media {transfer.MediaId} of '{transfer.FileName}' invalid; it cannot be uploaded again. Fix the file and create a new transfer.");
-            }
-
-            if (transfer.Status == TransferStatus.Failed)
-            {
-                await RenewAsync(transfer, "renewing after a failed upload", correlationId, cancellationToken).ConfigureAwait(false);
+                case TransferStatus.Uploaded:
+                case TransferStatus.Valid:
+                case TransferStatus.Delivering:
+                case TransferStatus.DeliveryUnknown:
+                case TransferStatus.Delivered:
+                    return;
+                case TransferStatus.Invalid:
+                    throw new TransferStateException($"Genesys marked media {transfer.MediaId} of '{transfer.FileName}' invalid; it cannot be uploaded again. Fix the file and create a new transfer.");
+                case TransferStatus.Pending:
+                case TransferStatus.Failed:
+                    await OpenMediaLockedAsync(transfer, transfer.Status == TransferStatus.Failed ? "starting again after: " + transfer.FailureReason : null, correlationId, cancellationToken).ConfigureAwait(false);
+                    break;
             }
 
             for (int renewals = 0; ; renewals++)
@@ -248,48 +244,35 @@ namespace GenesysFileTransfer.Engine.Transfers
                 if (transfer.Upload is null)
                 {
                     // Upload URLs are not kept in the journal: their signature is a credential.
-                    await RenewAsync(transfer, "the upload URL of an earlier session is not kept", correlationId, cancellationToken).ConfigureAwait(false);
+                    await OpenMediaLockedAsync(transfer, "the upload URL of an earlier session is not kept", correlationId, cancellationToken).ConfigureAwait(false);
                 }
                 else if (transfer.ExpiresAt is DateTimeOffset expires && expires - _time.GetUtcNow() < MinimumUploadWindow)
                 {
-                    await RenewAsync(transfer, "the upload URL expires at " + expires.ToString("u"), correlationId, cancellationToken).ConfigureAwait(false);
+                    await OpenMediaLockedAsync(transfer, "the upload URL expires at " + expires.ToString("u"), correlationId, cancellationToken).ConfigureAwait(false);
                 }
 
                 try
                 {
                     var watch = Stopwatch.StartNew();
                     await _uploader.UploadAsync(transfer, progress, correlationId, cancellationToken).ConfigureAwait(false);
-                    Record(transfer, transfer.MarkUploaded(_time.GetUtcNow()));
-                    _audit.Write(new AuditRecord(AuditOperations.UploadAttempt, AuditOutcomes.Success)
-                    {
-                        TransferId = transfer.TransferId,
-                        MediaId = transfer.MediaId,
-                        ConversationId = transfer.ConversationId,
-                        CorrelationId = correlationId,
-                        Bytes = transfer.Length,
-                        LatencyMs = watch.Elapsed.TotalMilliseconds,
-                        FileName = transfer.FileName,
-                        Sha256 = transfer.Sha256,
-                        Status = transfer.Status.ToString(),
-                        Detail = "upload complete",
-                    });
-                    return transfer;
+                    Move(transfer, current => TransferTransitions.Uploaded(current, _time.GetUtcNow()));
+                    _audit.Uploaded(transfer, correlationId, watch.Elapsed);
+                    return;
                 }
                 catch (UploadUrlExpiredException) when (renewals < MaxRenewalsPerUpload)
                 {
-                    await RenewAsync(transfer, "the storage host reported the upload URL expired", correlationId, cancellationToken).ConfigureAwait(false);
+                    await OpenMediaLockedAsync(transfer, "the storage host reported the upload URL expired", correlationId, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested) && !(ex is TransferJournalException))
+                catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested) && !(ex is TransferJournalException) && !(ex is TransferConflictException))
                 {
-                    TransferHistoryEntry failed = transfer.MarkFailed(ex.Message, _time.GetUtcNow());
                     try
                     {
-                        Record(transfer, failed);
+                        Move(transfer, current => TransferTransitions.Failed(current, "failed", Redaction.Scrub(ex.Message), _time.GetUtcNow()));
                     }
-                    catch (TransferJournalException)
+                    catch (Exception recordFailure) when (recordFailure is TransferJournalException || recordFailure is TransferConflictException)
                     {
                         // The upload's own failure is what the caller needs to hear about; the journal keeps the
-                        // previous state, from which a later session renews and uploads again anyway.
+                        // previous state, from which a later session opens a new upload anyway.
                     }
 
                     throw;
@@ -297,48 +280,20 @@ namespace GenesysFileTransfer.Engine.Transfers
             }
         }
 
-        /// <summary>
-        /// Renews the upload URL when less than <paramref name="threshold"/> remains (or always with
-        /// <paramref name="force"/>). Returns true when a new media upload was opened.
-        /// </summary>
-        public Task<bool> RenewIfNeededAsync(FileTransfer transfer, TimeSpan threshold, bool force, string? correlationId, CancellationToken cancellationToken) =>
-            Exclusively(transfer, () => RenewIfNeededExclusiveAsync(transfer, threshold, force, correlationId, cancellationToken), cancellationToken);
-
-        private async Task<bool> RenewIfNeededExclusiveAsync(FileTransfer transfer, TimeSpan threshold, bool force, string? correlationId, CancellationToken cancellationToken)
+        internal async Task WaitLockedAsync(FileTransfer transfer, ScanWaitOptions options, string? correlationId, CancellationToken cancellationToken)
         {
-            if (transfer.Status != TransferStatus.Created && transfer.Status != TransferStatus.Failed)
+            switch (transfer.Status)
             {
-                throw new TransferStateException($"'{transfer.FileName}' is {transfer.Status}; only a transfer that has not been uploaded yet has an upload URL to renew.");
-            }
-
-            TimeSpan remaining = (transfer.ExpiresAt ?? DateTimeOffset.MinValue) - _time.GetUtcNow();
-            if (!force && remaining >= threshold)
-            {
-                return false;
-            }
-
-            string reason = force ? "renewal forced" : $"{Math.Max(0, remaining.TotalMinutes):0.#} minutes left, below the {threshold.TotalMinutes:0.#}-minute threshold";
-            await RenewAsync(transfer, reason, correlationId, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-
-        /// <summary>
-        /// Polls Genesys until the media is valid or invalid. An invalid result is returned, not thrown: the
-        /// caller decides how to report it.
-        /// </summary>
-        public Task<FileTransfer> WaitForScanAsync(FileTransfer transfer, ScanWaitOptions options, string? correlationId, CancellationToken cancellationToken) =>
-            Exclusively(transfer, () => WaitForScanExclusiveAsync(transfer, options, correlationId, cancellationToken), cancellationToken);
-
-        private async Task<FileTransfer> WaitForScanExclusiveAsync(FileTransfer transfer, ScanWaitOptions options, string? correlationId, CancellationToken cancellationToken)
-        {
-            if (transfer.Status == TransferStatus.Valid || transfer.Status == TransferStatus.Invalid || transfer.Status == TransferStatus.Delivered)
-            {
-                return transfer;
-            }
-
-            if (transfer.Status != TransferStatus.Uploaded)
-            {
-                throw new TransferStateException($"'{transfer.FileName}' is {transfer.Status}; upload it before waiting for Genesys to validate it.");
+                case TransferStatus.Valid:
+                case TransferStatus.Invalid:
+                case TransferStatus.Delivering:
+                case TransferStatus.DeliveryUnknown:
+                case TransferStatus.Delivered:
+                    return;
+                case TransferStatus.Uploaded:
+                    break;
+                default:
+                    throw new TransferStateException($"'{transfer.FileName}' is {transfer.Status}; upload it before waiting for Genesys to validate it.");
             }
 
             var watch = Stopwatch.StartNew();
@@ -347,164 +302,184 @@ namespace GenesysFileTransfer.Engine.Transfers
                 TimeSpan delay = options.IntervalFor(poll);
                 if (watch.Elapsed + delay > options.Timeout)
                 {
-                    _audit.Write(new AuditRecord(AuditOperations.ScanResult, AuditOutcomes.Failure)
-                    {
-                        TransferId = transfer.TransferId,
-                        MediaId = transfer.MediaId,
-                        CorrelationId = correlationId,
-                        LatencyMs = watch.Elapsed.TotalMilliseconds,
-                        Attempt = poll - 1,
-                        ErrorCode = "ScanTimeout",
-                    });
-                    throw new ScanTimeoutException($"Genesys had not validated media {transfer.MediaId} of '{transfer.FileName}' after {options.Timeout.TotalSeconds:0.#} s ({poll - 1} polls). Wait again later; the upload itself is complete.");
+                    _audit.ScanTimedOut(transfer, poll - 1, correlationId, watch.Elapsed);
+                    throw new ScanTimeoutException($"Genesys had not validated media {transfer.MediaId} of '{transfer.FileName}' after {options.Timeout.TotalSeconds:0.#} s ({poll - 1} polls). The upload itself is complete: wait again with 'Wait-GcFileTransferScan -TransferId {transfer.TransferId}', or run the same Send-GcFile command again, which resumes it.");
                 }
 
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
                 var pollWatch = Stopwatch.StartNew();
-                MessageMediaData media = await _api.GetAsync<MessageMediaData>(
-                    MediaPath(transfer) + "/" + Uri.EscapeDataString(transfer.MediaId!),
-                    Context(AuditOperations.ScanPoll, transfer, correlationId),
-                    cancellationToken).ConfigureAwait(false);
+                MessageMediaData media;
+                try
+                {
+                    media = await _api.GetMediaAsync(transfer.ConversationId, transfer.CommunicationId, transfer.MediaId!, Context(AuditOperations.ScanPoll, transfer, correlationId), cancellationToken).ConfigureAwait(false);
+                }
+                catch (GenesysApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+                {
+                    // The media id is gone (Genesys restarted, or the upload was purged): waiting longer changes nothing.
+                    string lost = transfer.MediaId!;
+                    _audit.MediaLost(transfer, correlationId, watch.Elapsed);
+                    Move(transfer, current => TransferTransitions.Failed(current, "media-lost", "Genesys no longer knows media " + lost + " (404); a new media upload replaces it", _time.GetUtcNow()));
+                    throw new MediaLostException(transfer.TransferId, lost, $"Genesys no longer knows media {lost} of '{transfer.FileName}'. The transfer is kept: the next Send-GcFile of it opens a new media upload and sends the file again.", ex);
+                }
+
                 string status = media.Status ?? "unknown";
                 bool done = status == "valid" || status == "invalid";
-                _audit.Write(new AuditRecord(AuditOperations.ScanPoll, done ? AuditOutcomes.Success : AuditOutcomes.Pending)
-                {
-                    TransferId = transfer.TransferId,
-                    MediaId = transfer.MediaId,
-                    CorrelationId = correlationId,
-                    Attempt = poll,
-                    LatencyMs = pollWatch.Elapsed.TotalMilliseconds,
-                    Status = status,
-                    Detail = "next poll in " + options.IntervalFor(poll + 1).TotalMilliseconds + " ms",
-                });
+                _audit.ScanPolled(transfer, poll, status, done, options.IntervalFor(poll + 1), correlationId, pollWatch.Elapsed);
                 if (!done)
                 {
                     continue;
                 }
 
                 bool valid = status == "valid";
-                TransferHistoryEntry scanned = transfer.MarkScanned(valid, media.MediaType, valid ? null : "Genesys marked the media invalid: its type is not allowed by the organization's supported-content profile, the bytes do not match the declared type, or the content was blocked.", _time.GetUtcNow());
-                _audit.Write(new AuditRecord(AuditOperations.ScanResult, valid ? AuditOutcomes.Success : AuditOutcomes.Refused)
+                transfer.DetectedMediaType = media.MediaType;
+                Move(transfer, current => TransferTransitions.Scanned(
+                    current,
+                    valid,
+                    valid ? null : "Genesys marked the media invalid: its type is not allowed by the organization's supported-content profile, the bytes do not match the declared type, or the content was blocked.",
+                    _time.GetUtcNow()));
+                _audit.ScanFinished(transfer, poll, status, valid, correlationId, watch.Elapsed);
+                return;
+            }
+        }
+
+        internal async Task DeliverLockedAsync(TransferLease lease, FileTransfer transfer, string? correlationId, CancellationToken cancellationToken)
+        {
+            switch (transfer.Status)
+            {
+                case TransferStatus.Delivered:
+                    EnsureArchived(transfer);
+                    return;
+                case TransferStatus.Delivering:
+                case TransferStatus.DeliveryUnknown:
+                    // An earlier send may have reached Genesys: settle that before anything is sent again.
+                    if (await ReconcileLockedAsync(transfer, correlationId, cancellationToken).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    break;
+                case TransferStatus.Valid:
+                    break;
+                default:
+                    throw new TransferStateException($"'{transfer.FileName}' is {transfer.Status}; only media Genesys validated can be delivered{(transfer.Status == TransferStatus.Uploaded ? " (wait for the scan first)" : string.Empty)}.");
+            }
+
+            if (!lease.Renew() || !lease.IsValid)
+            {
+                throw new TransferBusyException(transfer.TransferId, lease.Owner, $"'{transfer.FileName}': this process lost its claim on transfer {transfer.TransferId} (it was paused longer than the lease); nothing was sent. Run the command again.");
+            }
+
+            // Intent before side effect: once this is recorded, nobody sends this media again without asking Genesys first.
+            Move(transfer, current => TransferTransitions.Delivering(current, lease.Owner, _time.GetUtcNow()));
+            var watch = Stopwatch.StartNew();
+            MessageData message;
+            try
+            {
+                message = await _api.SendMediaAsync(transfer.ConversationId, transfer.CommunicationId, transfer.MediaId!, Context(AuditOperations.Deliver, transfer, correlationId), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!(ex is TransferJournalException))
+            {
+                if (ProvesNotDelivered(ex, cancellationToken))
                 {
-                    TransferId = transfer.TransferId,
-                    MediaId = transfer.MediaId,
-                    ConversationId = transfer.ConversationId,
-                    CorrelationId = correlationId,
-                    LatencyMs = watch.Elapsed.TotalMilliseconds,
-                    Attempt = poll,
-                    Status = status,
-                    FileName = transfer.FileName,
-                });
-                Record(transfer, scanned);
-                return transfer;
+                    var refused = (GenesysApiException)ex;
+                    _audit.DeliveryRefused(transfer, refused, correlationId, watch.Elapsed);
+                    Move(transfer, current => (int)refused.StatusCode == 400
+                        ? TransferTransitions.Failed(current, "delivery-refused", "Genesys refused to send media " + current.MediaId + " (" + refused.ErrorCode + "); a new media upload replaces it", _time.GetUtcNow())
+                        : TransferTransitions.NotDelivered(current, "delivery-refused", "Genesys refused the send (" + (int)refused.StatusCode + " " + refused.ErrorCode + "); nothing was delivered", _time.GetUtcNow()));
+                    throw;
+                }
+
+                _audit.DeliveryUnknown(transfer, ex, correlationId, watch.Elapsed);
+                string reason = "the answer to the send was lost (" + Describe(ex) + ")";
+                Move(transfer, current => TransferTransitions.OutcomeUnknown(current, reason, _time.GetUtcNow()));
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    bool settled;
+                    try
+                    {
+                        settled = await ReconcileLockedAsync(transfer, correlationId, cancellationToken, sendAfter: false).ConfigureAwait(false);
+                    }
+                    catch (DeliveryOutcomeUnknownException)
+                    {
+                        settled = false;
+                    }
+
+                    if (settled)
+                    {
+                        return;
+                    }
+                }
+
+                throw new DeliveryOutcomeUnknownException(
+                    transfer.TransferId,
+                    $"'{transfer.FileName}': the send into conversation {transfer.ConversationId} may or may not have reached Genesys ({Describe(ex)}). " +
+                    $"Nothing is sent again until the conversation shows it does not hold media {transfer.MediaId}: run the same command again to check and finish (transfer {transfer.TransferId}).",
+                    ex is OperationCanceledException ? null : ex);
             }
+
+            Move(transfer, current => TransferTransitions.Delivered(current, message.Id, "delivered", null, _time.GetUtcNow()), ArchiveItem);
+            _audit.Delivered(transfer, message.Id, correlationId, watch.Elapsed);
         }
 
-        /// <summary>Sends the validated media into the conversation. A delivered transfer is not sent twice.</summary>
-        public Task<FileTransfer> DeliverAsync(FileTransfer transfer, string? correlationId, CancellationToken cancellationToken) =>
-            Exclusively(transfer, () => DeliverExclusiveAsync(transfer, correlationId, cancellationToken), cancellationToken);
-
-        private async Task<FileTransfer> DeliverExclusiveAsync(FileTransfer transfer, string? correlationId, CancellationToken cancellationToken)
-        {
-            if (transfer.Status == TransferStatus.Delivered)
-            {
-                return transfer;
-            }
-
-            if (transfer.Status != TransferStatus.Valid)
-            {
-                throw new TransferStateException($"'{transfer.FileName}' is {transfer.Status}; only media Genesys validated can be delivered{(transfer.Status == TransferStatus.Uploaded ? " (wait for the scan first)" : string.Empty)}.");
-            }
-
-            var watch = Stopwatch.StartNew();
-            MessageData message = await _api.PostAsync<MessageData>(
-                $"api/v2/conversations/messages/{Uri.EscapeDataString(transfer.ConversationId)}/communications/{Uri.EscapeDataString(transfer.CommunicationId)}/messages",
-                new AdditionalMessage { MediaIds = { transfer.MediaId! } },
-                NonIdempotent(Context(AuditOperations.Deliver, transfer, correlationId)),
-                cancellationToken).ConfigureAwait(false);
-            TransferHistoryEntry delivered = transfer.MarkDelivered(message.Id, _time.GetUtcNow());
-            _audit.Write(new AuditRecord(AuditOperations.Deliver, AuditOutcomes.Success)
-            {
-                TransferId = transfer.TransferId,
-                MediaId = transfer.MediaId,
-                ConversationId = transfer.ConversationId,
-                CorrelationId = correlationId,
-                LatencyMs = watch.Elapsed.TotalMilliseconds,
-                FileName = transfer.FileName,
-                Sha256 = transfer.Sha256,
-                Status = transfer.Status.ToString(),
-                Detail = message.Id is null ? null : "message " + message.Id,
-            });
-            Record(transfer, delivered);
-            EnqueueForArchive(transfer);
-            return transfer;
-        }
-
-        /// <summary>The organization's supported-content profile as an upload policy (the default profile when no id is given).</summary>
-        public async Task<FileUploadPolicy> GetSupportedContentPolicyAsync(string? supportedContentId, string? correlationId, CancellationToken cancellationToken)
-        {
-            string path = "api/v2/conversations/messaging/supportedcontent/" + (string.IsNullOrEmpty(supportedContentId) ? "default" : Uri.EscapeDataString(supportedContentId!));
-            var watch = Stopwatch.StartNew();
-            SupportedContent profile = await _api.GetAsync<SupportedContent>(path, new ApiCallContext(AuditOperations.PolicyRead) { CorrelationId = correlationId }, cancellationToken).ConfigureAwait(false);
-            FileUploadPolicy policy = FileUploadPolicy.FromSupportedContent(
-                profile.MediaTypes?.Allow?.Outbound?.Select(t => t.Type).Where(t => !string.IsNullOrEmpty(t)).Select(t => t!) ?? Enumerable.Empty<string>(),
-                null,
-                "supportedContent:" + (profile.Id ?? supportedContentId ?? "default") + (profile.Name is null ? string.Empty : " (" + profile.Name + ")"));
-            _audit.Write(new AuditRecord(AuditOperations.PolicyRead, AuditOutcomes.Success) { CorrelationId = correlationId, LatencyMs = watch.Elapsed.TotalMilliseconds, Detail = policy.Source });
-            return policy;
-        }
-
-        /// <summary>The effective upload policy of a Messenger deployment: its supported-content profile and file-size limit.</summary>
-        public async Task<FileUploadPolicy> GetDeploymentPolicyAsync(string deploymentId, string? correlationId, CancellationToken cancellationToken)
+        /// <summary>
+        /// Reads the conversation back. Found: the transfer is Delivered with that message, recorded as reconciled (true).
+        /// Not found: back to Valid, safe to send (false). The read failing: the outcome stays unknown and
+        /// <see cref="DeliveryOutcomeUnknownException"/> says what is needed.
+        /// </summary>
+        private async Task<bool> ReconcileLockedAsync(FileTransfer transfer, string? correlationId, CancellationToken cancellationToken, bool sendAfter = true)
         {
             var watch = Stopwatch.StartNew();
-            DeploymentActiveConfiguration active = await _api.GetAsync<DeploymentActiveConfiguration>(
-                $"api/v2/webdeployments/deployments/{Uri.EscapeDataString(deploymentId)}/configurations?expand=supportedContent",
-                new ApiCallContext(AuditOperations.PolicyRead) { CorrelationId = correlationId },
-                cancellationToken).ConfigureAwait(false);
-            List<MediaTypeEntry>? outbound = active.Deployment?.SupportedContent?.MediaTypes?.Allow?.Outbound;
-            List<FileUploadMode> modes = active.ConfigurationVersion?.Messenger?.FileUpload?.Modes ?? new List<FileUploadMode>();
-            IEnumerable<string> types = outbound != null
-                ? outbound.Select(t => t.Type).Where(t => !string.IsNullOrEmpty(t)).Select(t => t!)
-                : modes.SelectMany(m => m.FileTypes ?? new List<string>());
-            // A mode without a positive size states no limit; the platform's 25 MB then applies.
-            long? maxKb = modes.Where(m => m.MaxFileSizeKB > 0).Select(m => m.MaxFileSizeKB).DefaultIfEmpty(null).Max();
-            FileUploadPolicy policy = FileUploadPolicy.FromSupportedContent(types, maxKb * 1024, "deployment:" + deploymentId);
-            _audit.Write(new AuditRecord(AuditOperations.PolicyRead, AuditOutcomes.Success) { CorrelationId = correlationId, LatencyMs = watch.Elapsed.TotalMilliseconds, Detail = policy.Source });
-            return policy;
+            ReconcileResult result;
+            try
+            {
+                result = await _reconciler.FindDeliveryAsync(transfer, correlationId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is GenesysApiException || ex is GenesysTransportException)
+            {
+                _audit.ReconcileFailed(transfer, ex, correlationId, watch.Elapsed);
+                string permission = ex is GenesysApiException api && (api.StatusCode == HttpStatusCode.Forbidden || api.StatusCode == HttpStatusCode.Unauthorized)
+                    ? " The OAuth client needs the permission conversation:message:view to read the conversation."
+                    : string.Empty;
+                throw new DeliveryOutcomeUnknownException(
+                    transfer.TransferId,
+                    $"'{transfer.FileName}': an earlier send of media {transfer.MediaId} may have reached conversation {transfer.ConversationId}, and the conversation could not be read to find out: {ex.Message}.{permission} Nothing was sent; run the command again (transfer {transfer.TransferId}).",
+                    ex);
+            }
+
+            _audit.Reconciled(transfer, result.MessageId, result.MessagesRead, correlationId, watch.Elapsed);
+            if (result.Found)
+            {
+                Move(transfer, current => TransferTransitions.Delivered(current, result.MessageId, "reconciled-delivered", "the conversation holds message " + result.MessageId + " with this media; not sent again", _time.GetUtcNow()), ArchiveItem);
+                return true;
+            }
+
+            if (sendAfter)
+            {
+                Move(transfer, current => TransferTransitions.NotDelivered(current, "reconciled-not-delivered", "the conversation holds no message with media " + current.MediaId + " (" + result.MessagesRead + " read)", _time.GetUtcNow()));
+            }
+
+            return false;
         }
 
-        private async Task RenewAsync(FileTransfer transfer, string reason, string? correlationId, CancellationToken cancellationToken)
+        /// <summary>Opens a (new) media upload for the transfer: the first one, or a renewal that replaces the current media.</summary>
+        internal async Task OpenMediaLockedAsync(FileTransfer transfer, string? reason, string? correlationId, CancellationToken cancellationToken)
         {
-            string? old = transfer.MediaId;
-            await OpenMediaUploadAsync(transfer, AuditOperations.Renew, "renewed", correlationId, cancellationToken, reason + (old is null ? string.Empty : "; replaces media " + old)).ConfigureAwait(false);
-        }
-
-        private async Task OpenMediaUploadAsync(FileTransfer transfer, string operation, string historyEvent, string? correlationId, CancellationToken cancellationToken, string? detail = null)
-        {
+            bool first = transfer.MediaId is null;
+            string operation = first ? AuditOperations.Create : AuditOperations.Renew;
             var watch = Stopwatch.StartNew();
             MessageMediaUploadData data;
             try
             {
-                data = await _api.PostAsync<MessageMediaUploadData>(
-                    MediaPath(transfer) + "/uploads",
+                data = await _api.CreateUploadAsync(
+                    transfer.ConversationId,
+                    transfer.CommunicationId,
                     new UploadMediaRequest { FileName = transfer.FileName, ContentLengthBytes = transfer.Length, ContentMd5 = transfer.ContentMd5 },
                     Context(operation, transfer, correlationId),
                     cancellationToken).ConfigureAwait(false);
             }
             catch (GenesysApiException ex)
             {
-                _audit.Write(new AuditRecord(operation, AuditOutcomes.Failure)
-                {
-                    TransferId = transfer.TransferId,
-                    ConversationId = transfer.ConversationId,
-                    CorrelationId = correlationId,
-                    IninCorrelationId = ex.CorrelationId,
-                    HttpStatus = (int)ex.StatusCode,
-                    ErrorCode = ex.ErrorCode,
-                    LatencyMs = watch.Elapsed.TotalMilliseconds,
-                    FileName = transfer.FileName,
-                });
+                _audit.ApiFailed(transfer, operation, ex, correlationId, watch.Elapsed);
                 throw;
             }
 
@@ -520,93 +495,112 @@ namespace GenesysFileTransfer.Engine.Transfers
                 new Dictionary<string, string>(data.UploadHeaders ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase),
                 known ? expires : now + _assumedUrlLifetime,
                 known);
-            TransferHistoryEntry attached = transfer.AttachMedia(data.Id!, upload, now, historyEvent);
-            _audit.Write(new AuditRecord(operation, AuditOutcomes.Success)
-            {
-                TransferId = transfer.TransferId,
-                MediaId = transfer.MediaId,
-                ConversationId = transfer.ConversationId,
-                CorrelationId = correlationId,
-                LatencyMs = watch.Elapsed.TotalMilliseconds,
-                Bytes = transfer.Length,
-                FileName = transfer.FileName,
-                Sha256 = transfer.Sha256,
-                Target = upload.RedactedUrl,
-                Status = transfer.Status.ToString(),
-                Detail = (detail is null ? string.Empty : detail + "; ") + "upload URL expires " + upload.ExpiresAt.ToString("u") + (known ? string.Empty : " (assumed)"),
-                Metadata = operation == AuditOperations.Create ? System.Text.Json.JsonSerializer.Serialize(transfer.Metadata, Json.Options) : null,
-            });
-            Record(transfer, attached);
+            string? old = transfer.MediaId;
+            string detail = (reason is null ? string.Empty : reason + "; ") + (old is null ? string.Empty : "replaces media " + old + "; ")
+                + "upload URL expires " + upload.ExpiresAt.ToString("u") + (known ? string.Empty : " (assumed)");
+            Move(transfer, current => TransferTransitions.MediaOpened(current, data.Id!, first ? "created" : "renewed", detail, now));
+            transfer.HoldUpload(data.Id!, upload);
+            _audit.MediaOpened(
+                transfer,
+                operation,
+                upload,
+                first ? reason : (reason ?? "renewed") + (old is null ? string.Empty : "; replaces media " + old),
+                first ? JsonSerializer.Serialize(transfer.Metadata, Json.Options) : null,
+                correlationId,
+                watch.Elapsed);
         }
 
-        /// <summary>Writes the transfer's new state, then the event that led to it, to the journal (when there is one).</summary>
-        private void Record(FileTransfer transfer, TransferHistoryEntry entry)
+        /// <summary>
+        /// Applies one transition to the journal with the version this view was refreshed from, then refreshes the view.
+        /// Throws <see cref="TransferConflictException"/> when another process moved the transfer first.
+        /// </summary>
+        private void Move(FileTransfer transfer, Func<JournalTransfer, TransferTransitions.Step> transition, Func<JournalTransfer, OutboxItem?>? archive = null)
         {
-            if (_journal is null)
+            JournalTransfer current = _store.GetTransfer(transfer.TransferId)
+                ?? throw new TransferStateException($"Transfer {transfer.TransferId} ('{transfer.FileName}') is no longer in the journal.");
+            if (current.Version != transfer.Version)
             {
-                return;
+                _lookup.Refresh(transfer, current);
+                throw new TransferConflictException(transfer.TransferId, $"'{transfer.FileName}' (transfer {transfer.TransferId}) was moved on by another process ({current.Status} now, by {current.LeaseOwner ?? "a process whose lease ended"}); this one stopped without acting. Run the command again.");
             }
 
-            JournalTransfer next = transfer.ToJournal(_time.GetUtcNow());
-            JournalTransfer? current = _journal.Transfers.GetTransfer(transfer.TransferId);
-            if (current is null)
+            TransferTransitions.Step step = transition(current);
+            JournalTransfer? stored = _store.TryTransition(step.Next, current.Version, step.Entry, archive?.Invoke(step.Next));
+            if (stored is null)
             {
-                _journal.Transfers.InsertOrGet(next, entry, supersede: true, out _);
-                return;
+                JournalTransfer? now = _store.GetTransfer(transfer.TransferId);
+                if (now != null)
+                {
+                    _lookup.Refresh(transfer, now);
+                }
+
+                throw new TransferConflictException(transfer.TransferId, $"'{transfer.FileName}' (transfer {transfer.TransferId}) was moved on by another process while this one worked on it; this one stopped without acting further. Run the command again.");
             }
 
-            _journal.Transfers.TryTransition(next, current.Version, entry);
+            _lookup.Refresh(transfer, stored);
         }
 
-        /// <summary>Hands a delivered file to document-management sync; its key makes a second call a no-op.</summary>
-        private void EnqueueForArchive(FileTransfer transfer)
+        /// <summary>A delivered transfer of an older journal may lack its archive item; its key makes this a no-op otherwise.</summary>
+        private void EnsureArchived(FileTransfer transfer)
         {
-            if (_journal is null)
+            JournalTransfer? record = _outbox is null ? null : _store.GetTransfer(transfer.TransferId);
+            OutboxItem? item = record is null ? null : ArchiveItem(record);
+            if (item != null)
             {
-                return;
+                _outbox!.Enqueue(item);
+            }
+        }
+
+        /// <summary>The document-management outbox entry of a delivered transfer; null without a journal.</summary>
+        private OutboxItem? ArchiveItem(JournalTransfer delivered)
+        {
+            if (_outbox is null)
+            {
+                return null;
             }
 
             DateTimeOffset now = _time.GetUtcNow();
-            _journal.Outbox.Enqueue(new OutboxItem
+            return new OutboxItem
             {
-                DocumentKey = "transfer/" + transfer.TransferId.ToString("D"),
+                DocumentKey = "transfer/" + delivered.TransferId.ToString("D"),
                 Kind = "transfer",
-                TransferId = transfer.TransferId,
-                ConversationId = transfer.ConversationId,
-                MessageId = transfer.MessageId,
-                Source = transfer.Path,
-                FileName = transfer.FileName,
-                ContentType = transfer.ContentType,
-                Sha256 = transfer.Sha256,
-                Length = transfer.Length,
-                MetadataJson = System.Text.Json.JsonSerializer.Serialize(transfer.Metadata, Json.Options),
+                TransferId = delivered.TransferId,
+                ConversationId = delivered.ConversationId,
+                MessageId = delivered.MessageId,
+                Source = delivered.FilePath,
+                FileName = delivered.FileName,
+                ContentType = delivered.ContentType,
+                Sha256 = delivered.Sha256,
+                Length = delivered.Length,
+                MetadataJson = delivered.MetadataJson,
                 State = OutboxState.Pending,
                 EnqueuedAt = now,
                 NextAttemptAt = now,
-            });
+            };
         }
 
-        private static async Task<T> Exclusively<T>(FileTransfer transfer, Func<Task<T>> step, CancellationToken cancellationToken)
+        /// <summary>
+        /// True when the failure proves Genesys did not act on the send: it answered with a status that means "not
+        /// processed" (4xx other than 408, or 503), or the connection was never made. Everything else (500, 502, 504,
+        /// 408, a timeout, a dropped connection, a cancellation while the request may have left) is unknown.
+        /// </summary>
+        private static bool ProvesNotDelivered(Exception ex, CancellationToken cancellationToken)
         {
-            await transfer.WorkGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
+            if (ex is GenesysApiException api && !(ex is AuthenticationFailedException))
             {
-                return await step().ConfigureAwait(false);
+                int status = (int)api.StatusCode;
+                return (status >= 400 && status < 500 && status != 408) || RetryClassifier.IsUnprocessedStatus(api.StatusCode);
             }
-            finally
-            {
-                transfer.WorkGate.Release();
-            }
+
+            return false;
         }
 
-        private static string MediaPath(FileTransfer transfer) =>
-            $"api/v2/conversations/messages/{Uri.EscapeDataString(transfer.ConversationId)}/communications/{Uri.EscapeDataString(transfer.CommunicationId)}/messages/media";
-
-        private static ApiCallContext NonIdempotent(ApiCallContext context)
+        private static string Describe(Exception ex) => ex switch
         {
-            context.Idempotent = false;
-            return context;
-        }
+            GenesysApiException api => "HTTP " + (int)api.StatusCode + " " + api.ErrorCode,
+            OperationCanceledException _ => "the command was stopped while the request was on its way",
+            _ => Redaction.Scrub(ex.Message),
+        };
 
         private static ApiCallContext Context(string operation, FileTransfer transfer, string? correlationId) => new ApiCallContext(operation)
         {

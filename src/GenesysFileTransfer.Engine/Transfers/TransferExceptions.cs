@@ -56,4 +56,62 @@ namespace GenesysFileTransfer.Engine.Transfers
         {
         }
     }
+
+    /// <summary>Another live process holds the transfer's lease and did not finish within the wait limit.</summary>
+    public sealed class TransferBusyException : InvalidOperationException
+    {
+        public TransferBusyException(Guid transferId, string owner, string message)
+            : base(message)
+        {
+            TransferId = transferId;
+            Owner = owner;
+        }
+
+        public Guid TransferId { get; }
+
+        /// <summary>The lease holder as the journal names it (host/pid/connection).</summary>
+        public string Owner { get; }
+    }
+
+    /// <summary>
+    /// The send request left but no answer came, and reading the conversation back did not settle it: whether Genesys
+    /// holds the message is unknown. Nothing is sent again until the conversation has been read and holds no message
+    /// with this media.
+    /// </summary>
+    public sealed class DeliveryOutcomeUnknownException : Exception
+    {
+        public DeliveryOutcomeUnknownException(Guid transferId, string message, Exception? inner)
+            : base(message, inner)
+        {
+            TransferId = transferId;
+        }
+
+        public Guid TransferId { get; }
+    }
+
+    /// <summary>Another process moved the transfer while this one worked on it; this one stopped without acting.</summary>
+    public sealed class TransferConflictException : InvalidOperationException
+    {
+        public TransferConflictException(Guid transferId, string message)
+            : base(message)
+        {
+            TransferId = transferId;
+        }
+
+        public Guid TransferId { get; }
+    }
+
+    /// <summary>Genesys no longer knows the transfer's media (404); the transfer is Failed and the next send opens a new media upload.</summary>
+    public sealed class MediaLostException : Exception
+    {
+        public MediaLostException(Guid transferId, string mediaId, string message, Exception? inner)
+            : base(message, inner)
+        {
+            TransferId = transferId;
+            MediaId = mediaId;
+        }
+
+        public Guid TransferId { get; }
+        public string MediaId { get; }
+    }
 }

@@ -1,6 +1,8 @@
 namespace GenesysFileTransfer.Engine.Transfers
 {
-    /// <summary>Where a transfer is in its lifecycle. Only moves forward, except Created after a renewal.</summary>
+    /// <summary>
+    /// Where a transfer is in its lifecycle (see <see cref="TransferTransitions"/> for the moves allowed between them).
+    /// </summary>
     public enum TransferStatus
     {
         /// <summary>Validated locally; Genesys issued a media id and a presigned upload URL.</summary>
@@ -13,7 +15,22 @@ namespace GenesysFileTransfer.Engine.Transfers
         Invalid,
         /// <summary>The media was sent into the conversation.</summary>
         Delivered,
-        /// <summary>The upload failed for good; a renewal (new media upload) can start it again.</summary>
+        /// <summary>
+        /// The upload failed, or Genesys no longer knows the media; the next run opens a new media upload for the same
+        /// transfer and starts again.
+        /// </summary>
         Failed,
+        /// <summary>Recorded in the journal; the Genesys media upload has not been opened yet.</summary>
+        Pending,
+        /// <summary>
+        /// The journal recorded that the message is being sent, before the request left. A transfer found in this state
+        /// by anyone but the sender's live lease is treated like <see cref="DeliveryUnknown"/>.
+        /// </summary>
+        Delivering,
+        /// <summary>
+        /// The send request left but no answer came (timeout, dropped connection, server error): Genesys may or may not
+        /// hold the message. Before anything is sent again the conversation is asked whether it holds this media.
+        /// </summary>
+        DeliveryUnknown,
     }
 }

@@ -4,6 +4,7 @@ using System.Security;
 using GenesysFileTransfer.Commands.Completion;
 using GenesysFileTransfer.Commands.Infrastructure;
 using GenesysFileTransfer.Engine.Connection;
+using GenesysFileTransfer.Engine.Transfers;
 using GenesysFileTransfer.Engine.Http;
 using GenesysFileTransfer.Engine.Journal;
 
@@ -55,6 +56,11 @@ namespace GenesysFileTransfer.Commands
         [ValidateRange(0, 20)]
         public int MaxRetries { get; set; } = new RetryOptions().MaxRetries;
 
+        /// <summary>How long a claim on a transfer lasts before another process may take it over.</summary>
+        [Parameter]
+        [ValidateRange(5, 3600)]
+        public int TransferLeaseSec { get; set; } = (int)new TransferLeaseOptions().Duration.TotalSeconds;
+
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
@@ -74,6 +80,7 @@ namespace GenesysFileTransfer.Commands
                 JournalPath = JournalPath is null ? null : GetUnresolvedProviderPathFromPSPath(JournalPath),
                 DisableJournal = NoJournal.IsPresent,
                 Retry = new RetryOptions { MaxRetries = MaxRetries },
+                TransferLease = new TransferLeaseOptions { Duration = TimeSpan.FromSeconds(TransferLeaseSec) },
             };
 
             WriteVerbose($"Connecting to {environment.ApiBaseUri} as OAuth client '{credentials.ClientId}'.");

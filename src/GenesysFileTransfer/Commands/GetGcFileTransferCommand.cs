@@ -62,8 +62,8 @@ namespace GenesysFileTransfer.Commands
             GenesysConnection? connection = Connection ?? SessionConnection.Get(this);
             if (JournalPath is null && connection != null)
             {
-                _query = connection.Transfers.Query;
-                _exists = id => connection.Transfers.TryGet(id, out _);
+                _query = connection.Lookup.Query;
+                _exists = id => connection.Lookup.TryGet(id, out _);
                 return;
             }
 
@@ -93,7 +93,7 @@ namespace GenesysFileTransfer.Commands
 
             ITransferJournal journal = _ownJournal!;
             WriteVerbose($"Reading the transfer journal '{journal.Location}'.");
-            _query = query => FileTransferService.Query(journal, query);
+            _query = query => TransferLookup.Query(journal, query);
             _exists = id => journal.Transfers.GetTransfer(id) != null;
         }
 

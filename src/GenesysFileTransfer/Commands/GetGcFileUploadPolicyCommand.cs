@@ -65,8 +65,8 @@ namespace GenesysFileTransfer.Commands
                     object target = (object?)DeploymentId ?? SupportedContentId ?? "default";
                     RunWork(
                         async (queue, stop) => queue.Output(ParameterSetName == DeploymentSet
-                            ? await connection.Transfers.GetDeploymentPolicyAsync(DeploymentId!, CorrelationId, stop).ConfigureAwait(false)
-                            : await connection.Transfers.GetSupportedContentPolicyAsync(SupportedContentId, CorrelationId, stop).ConfigureAwait(false)),
+                            ? await connection.Policies.GetDeploymentPolicyAsync(DeploymentId!, CorrelationId, stop).ConfigureAwait(false)
+                            : await connection.Policies.GetSupportedContentPolicyAsync(SupportedContentId, CorrelationId, stop).ConfigureAwait(false)),
                         ex => ErrorRecords.From(ex, target));
                     break;
                 default:

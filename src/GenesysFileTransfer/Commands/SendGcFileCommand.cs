@@ -92,7 +92,7 @@ namespace GenesysFileTransfer.Commands
                         continue;
                     }
 
-                    Start(connection, request.File.FileName, 0, async stop => await connection.Transfers.CreateAsync(request, stop).ConfigureAwait(false), path);
+                    Start(request.File.FileName, 0, (options, observer, stop) => connection.Sender.SendAsync(request, options, observer, stop), path);
                 }
 
                 return;
@@ -102,65 +102,92 @@ namespace GenesysFileTransfer.Commands
             {
                 if (ShouldProcess($"{transfer.FileName} ({transfer.TransferId})", Describe($"Upload {transfer.Length} bytes to Genesys Cloud conversation {transfer.ConversationId}")))
                 {
-                    Start(connection, transfer.FileName, transfer.Length, _ => Task.FromResult(transfer), transfer);
+                    Start(transfer.FileName, transfer.Length, (options, observer, stop) => connection.Sender.SendAsync(transfer, options, observer, stop), transfer);
                 }
             }
         }
 
         private string Describe(string action) => Deliver ? action + " and deliver it into the conversation" : Wait ? action + " and wait for Genesys to validate it" : action;
 
-        private void Start(GenesysConnection connection, string fileName, long length, Func<CancellationToken, Task<FileTransfer>> open, object target)
+        private void Start(string fileName, long length, Func<SendOptions, ISendObserver, CancellationToken, Task<FileTransfer>> send, object target)
         {
-            FileTransfer? current = null;
+            var options = new SendOptions
+            {
+                Wait = Wait,
+                Deliver = Deliver,
+                Scan = new ScanWaitOptions { Timeout = TimeSpan.FromSeconds(ScanTimeoutSec) },
+                CorrelationId = CorrelationId,
+            };
+            bool fromPath = IsFileInput;
             StartWork(
                 async (queue, stop) =>
                 {
                     TransferProgress.FileBar bar = _progress!.Start(fileName, length);
+                    var observer = new Observer(queue, bar, fromPath);
                     try
                     {
-                        bar.Stage("validating and creating the transfer");
-                        current = await open(stop).ConfigureAwait(false);
-                        if (IsFileInput && !TransferReports.ReportExisting(queue, current))
+                        bar.Stage("validating and recording the transfer");
+                        FileTransfer sent = await send(options, observer, stop).ConfigureAwait(false);
+                        if (sent.Status == TransferStatus.Invalid)
                         {
-                            return;
-                        }
-
-                        if (current.Status == TransferStatus.Delivered)
-                        {
-                            queue.Output(current);
-                            return;
-                        }
-
-                        queue.Verbose($"{current.FileName}: transfer {current.TransferId}, media {current.MediaId}, upload URL {current.UploadUrl} valid until {current.ExpiresAt:u}.");
-                        bar.Length = current.Length;
-                        await connection.Transfers.UploadAsync(current, bar, CorrelationId, stop).ConfigureAwait(false);
-                        queue.Verbose($"{current.FileName}: {current.Length} bytes uploaded.");
-                        if (Wait || Deliver)
-                        {
-                            bar.Stage("waiting for Genesys to validate the media");
-                            await connection.Transfers.WaitForScanAsync(current, new ScanWaitOptions { Timeout = TimeSpan.FromSeconds(ScanTimeoutSec) }, CorrelationId, stop).ConfigureAwait(false);
-                            if (current.Status == TransferStatus.Invalid)
+                            // Media Genesys marked invalid is a result, reported as an error record (a rerun says it again).
+                            if (!observer.ReportedInvalid)
                             {
-                                queue.Error(ErrorRecords.Invalid(current));
-                                return;
+                                queue.Error(ErrorRecords.Invalid(sent));
                             }
+
+                            return;
                         }
 
-                        if (Deliver)
+                        if (sent.Reconciled)
                         {
-                            bar.Stage("delivering into the conversation");
-                            await connection.Transfers.DeliverAsync(current, CorrelationId, stop).ConfigureAwait(false);
-                            queue.Verbose($"{current.FileName}: delivered as message {current.MessageId}.");
+                            queue.Verbose($"{sent.FileName}: the conversation already holds message {sent.MessageId} with media {sent.MediaId}; recorded as delivered without sending again.");
+                        }
+                        else if (sent.Status == TransferStatus.Delivered && Deliver)
+                        {
+                            queue.Verbose($"{sent.FileName}: delivered as message {sent.MessageId}.");
                         }
 
-                        queue.Output(current);
+                        queue.Output(sent);
                     }
                     finally
                     {
                         bar.Complete();
                     }
                 },
-                ex => ErrorRecords.From(ex, (object?)current ?? target));
+                ex => ErrorRecords.From(ex, target));
+        }
+
+        /// <summary>Relays what the engine reports to the pipeline queue and the file's progress bar.</summary>
+        private sealed class Observer : ISendObserver
+        {
+            private readonly PipelineQueue _queue;
+            private readonly TransferProgress.FileBar _bar;
+            private readonly bool _fromPath;
+
+            public Observer(PipelineQueue queue, TransferProgress.FileBar bar, bool fromPath)
+            {
+                _queue = queue;
+                _bar = bar;
+                _fromPath = fromPath;
+            }
+
+            public bool ReportedInvalid { get; private set; }
+
+            public void Opened(FileTransfer transfer)
+            {
+                _bar.Length = transfer.Length;
+                if (_fromPath && !TransferReports.ReportExisting(_queue, transfer))
+                {
+                    ReportedInvalid = true;
+                }
+            }
+
+            public void Stage(string stage) => _bar.Stage(stage);
+
+            public void Uploaded(long bytes) => _bar.Report(bytes);
+
+            public void Note(string message) => _queue.Verbose(message);
         }
     }
 }

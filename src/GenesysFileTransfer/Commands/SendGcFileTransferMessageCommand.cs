@@ -15,6 +15,8 @@ namespace GenesysFileTransfer.Commands
             GenesysConnection connection = RequireConnection(Connection);
             foreach (FileTransfer transfer in ResolveTransfers(connection))
             {
+                // The object may be hours old or moved on by another process: decide on what the journal holds now.
+                connection.Lookup.Refresh(transfer);
                 if (transfer.Status == TransferStatus.Delivered)
                 {
                     WriteVerbose($"{transfer.FileName}: already delivered as message {transfer.MessageId}; not sent again.");

@@ -29,7 +29,8 @@ namespace GenesysFileTransfer.Commands
             TimeSpan threshold = TimeSpan.FromMinutes(RenewWithinMinutes);
             foreach (FileTransfer transfer in ResolveTransfers(connection))
             {
-                TimeSpan remaining = (transfer.ExpiresAt ?? DateTimeOffset.MinValue) - DateTimeOffset.UtcNow;
+                connection.Lookup.Refresh(transfer);
+                TimeSpan remaining = connection.Transfers.RemainingUploadTime(transfer);
                 bool due = Force || remaining < threshold;
                 if (!due)
                 {

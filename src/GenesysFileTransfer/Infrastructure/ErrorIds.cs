@@ -27,6 +27,14 @@ namespace GenesysFileTransfer.Commands.Infrastructure
         public const string InvalidTransferState = nameof(InvalidTransferState);
         public const string TransferNotFound = nameof(TransferNotFound);
         public const string JournalUnavailable = nameof(JournalUnavailable);
+        /// <summary>The send may or may not have reached Genesys; the next run reads the conversation before sending again.</summary>
+        public const string DeliveryOutcomeUnknown = nameof(DeliveryOutcomeUnknown);
+        /// <summary>Another live process holds the transfer's lease and did not finish within the wait.</summary>
+        public const string TransferBusy = nameof(TransferBusy);
+        /// <summary>Another process moved the transfer while this one worked on it; this one stopped without acting.</summary>
+        public const string TransferMovedByAnotherProcess = nameof(TransferMovedByAnotherProcess);
+        /// <summary>Genesys no longer knows the media; the next send opens a new media upload for the transfer.</summary>
+        public const string MediaNotFound = nameof(MediaNotFound);
         public const string UnexpectedError = nameof(UnexpectedError);
     }
 
@@ -59,6 +67,20 @@ namespace GenesysFileTransfer.Commands.Infrastructure
                     return new ErrorRecord(rejected, ErrorIds.UploadRejected, rejected.StatusCode == HttpStatusCode.Forbidden ? ErrorCategory.PermissionDenied : ErrorCategory.InvalidData, target);
                 case ScanTimeoutException timeout:
                     return new ErrorRecord(timeout, ErrorIds.ScanTimeout, ErrorCategory.OperationTimeout, target);
+                case DeliveryOutcomeUnknownException unknown:
+                    return new ErrorRecord(unknown, ErrorIds.DeliveryOutcomeUnknown, ErrorCategory.OperationStopped, target)
+                    {
+                        ErrorDetails = new ErrorDetails(unknown.Message)
+                        {
+                            RecommendedAction = "Run the same command again: it reads the conversation back and sends only if the file is not there.",
+                        },
+                    };
+                case TransferBusyException busy:
+                    return new ErrorRecord(busy, ErrorIds.TransferBusy, ErrorCategory.ResourceBusy, target);
+                case TransferConflictException moved:
+                    return new ErrorRecord(moved, ErrorIds.TransferMovedByAnotherProcess, ErrorCategory.ResourceBusy, target);
+                case MediaLostException lost:
+                    return new ErrorRecord(lost, ErrorIds.MediaNotFound, ErrorCategory.ObjectNotFound, target);
                 case TransferStateException state:
                     return new ErrorRecord(state, ErrorIds.InvalidTransferState, ErrorCategory.InvalidOperation, target);
                 case PolicyFormatException policy:

@@ -33,7 +33,7 @@ namespace GenesysFileTransfer.Commands.Infrastructure
             var found = new System.Collections.Generic.List<FileTransfer>();
             foreach (Guid id in TransferId)
             {
-                if (connection.Transfers.TryGet(id, out FileTransfer transfer))
+                if (connection.Lookup.TryGet(id, out FileTransfer transfer))
                 {
                     found.Add(transfer);
                 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using GenesysFileTransfer.Emulator;
+using GenesysFileTransfer.Emulator.State;
 using GenesysFileTransfer.Engine.Http;
 using GenesysFileTransfer.Engine.Transfers;
 using Microsoft.Extensions.Time.Testing;
@@ -156,18 +157,69 @@ public class TransferLifecycleTests
     }
 
     [Fact]
-    public async Task Sending_a_message_is_not_repeated_after_an_ambiguous_500()
+    public async Task An_ambiguous_500_leaves_the_outcome_unknown_and_the_next_delivery_reads_the_conversation_before_sending()
     {
         await using var session = await EmulatorSession.StartAsync();
         var connection = await session.ConnectAsync();
         FileTransfer transfer = await ValidatedPdfAsync(session, connection);
         await session.AddFaultAsync(new { route = "messages", count = 1, action = "status", status = 500 });
 
-        var error = await Assert.ThrowsAsync<GenesysApiException>(() => connection.Transfers.DeliverAsync(transfer, null, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<DeliveryOutcomeUnknownException>(() => connection.Transfers.DeliverAsync(transfer, null, CancellationToken.None));
 
-        Assert.Equal(500, (int)error.StatusCode);
+        Assert.Equal(500, (int)Assert.IsType<GenesysApiException>(error.InnerException).StatusCode);
         Assert.Equal(1, session.Host.State.Requests.Count(r => r.Route == "messages"));
-        Assert.Equal(TransferStatus.Valid, transfer.Status);
+        Assert.Equal(TransferStatus.DeliveryUnknown, transfer.Status);
+        Assert.Contains(transfer.History, e => e.Event == "delivering");
+
+        await connection.Transfers.DeliverAsync(transfer, null, CancellationToken.None);
+
+        // The 500 came before the emulator acted, so the conversation holds nothing: read, then sent once.
+        Assert.Equal(TransferStatus.Delivered, transfer.Status);
+        Assert.False(transfer.Reconciled);
+        Assert.Equal(2, session.Host.State.Requests.Count(r => r.Route == "messages"));
+        Assert.Single(session.Host.State.Messages);
+        Assert.Contains(transfer.History, e => e.Event == "reconciled-not-delivered");
+    }
+
+    [Fact]
+    public async Task A_send_whose_answer_is_lost_after_genesys_acted_is_reconciled_not_repeated()
+    {
+        await using var session = await EmulatorSession.StartAsync();
+        var connection = await session.ConnectAsync();
+        FileTransfer transfer = await ValidatedPdfAsync(session, connection);
+        await session.AddFaultAsync(new { route = "messages", count = 1, action = "dropresponse" });
+
+        await connection.Transfers.DeliverAsync(transfer, null, CancellationToken.None);
+
+        DeliveredMessage only = Assert.Single(session.Host.State.Messages);
+        Assert.Equal(TransferStatus.Delivered, transfer.Status);
+        Assert.True(transfer.Reconciled);
+        Assert.Equal(only.Id, transfer.MessageId);
+        Assert.Equal(new[] { transfer.MediaId! }, only.MediaIds);
+        Assert.Equal(1, session.Host.State.Requests.Count(r => r.Route == "messages"));
+        Assert.Contains(session.Host.State.Requests, r => r.Route == "conversations");
+        Assert.Equal(new[] { "delivering", "delivery-unknown", "reconciled-delivered" }, transfer.History.Select(e => e.Event).Where(e => e.StartsWith("deliver") || e.StartsWith("reconciled")));
+
+        await connection.Transfers.DeliverAsync(transfer, null, CancellationToken.None);
+        Assert.Single(session.Host.State.Messages);
+    }
+
+    [Fact]
+    public async Task Without_permission_to_read_the_conversation_a_lost_answer_stays_unknown_and_nothing_is_sent_again()
+    {
+        await using var session = await EmulatorSession.StartAsync();
+        var connection = await session.ConnectAsync();
+        FileTransfer transfer = await ValidatedPdfAsync(session, connection);
+        await session.AddFaultAsync(new { route = "messages", count = 1, action = "dropresponse" });
+        await session.AddFaultAsync(new { route = "conversations", count = 2, action = "status", status = 403 });
+
+        var first = await Assert.ThrowsAsync<DeliveryOutcomeUnknownException>(() => connection.Transfers.DeliverAsync(transfer, null, CancellationToken.None));
+        var second = await Assert.ThrowsAsync<DeliveryOutcomeUnknownException>(() => connection.Transfers.DeliverAsync(transfer, null, CancellationToken.None));
+
+        Assert.Contains("conversation:message:view", second.Message);
+        Assert.Equal(TransferStatus.DeliveryUnknown, transfer.Status);
+        Assert.Equal(1, session.Host.State.Requests.Count(r => r.Route == "messages"));
+        Assert.Single(session.Host.State.Messages);
     }
 
     [Fact]

@@ -204,7 +204,24 @@ public class SqliteTransferJournalTests
         Assert.False(renewedByA);
         Assert.Equal("worker-b", ownerAfterForeignRelease);
         Assert.Equal("worker-c", c!.LeaseOwner);
-        Assert.Equal(0, c.Version);
+        Assert.Equal(new long[] { 1, 1, 2, 3 }, new[] { a.Version, again.Version, afterExpiry.Version, c.Version });
+    }
+
+    [Fact]
+    public void An_owner_whose_lease_was_taken_over_can_no_longer_move_the_transfer()
+    {
+        using var temp = new TempJournal();
+        using SqliteTransferJournal journal = temp.Open();
+        JournalTransfer transfer = Transfer("a.pdf", "Valid", T0);
+        journal.Transfers.InsertOrGet(transfer, Entry("valid"), supersede: false, out _);
+        JournalTransfer paused = journal.Transfers.TryAcquireLease(transfer.TransferId, "worker-a", T0, TimeSpan.FromSeconds(30))!;
+        journal.Transfers.TryAcquireLease(transfer.TransferId, "worker-b", T0.AddMinutes(1), TimeSpan.FromSeconds(30));
+
+        paused.Status = "Delivering";
+        JournalTransfer? late = journal.Transfers.TryTransition(paused, paused.Version, Entry("delivering"));
+
+        Assert.Null(late);
+        Assert.Equal("Valid", journal.Transfers.GetTransfer(transfer.TransferId)!.Status);
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public class TransferResumeTests
         Assert.Contains(transfer.Sha256, record.IdempotencyKey);
         Assert.Contains(transfer.ConversationId, record.IdempotencyKey);
         Assert.Contains(transfer.CommunicationId, record.IdempotencyKey);
-        Assert.Equal(new[] { "created", "uploaded", "valid", "delivered" }, journal.Transfers.GetHistory(transfer.TransferId).Select(e => e.Event));
+        Assert.Equal(new[] { "recorded", "created", "uploaded", "valid", "delivering", "delivered" }, journal.Transfers.GetHistory(transfer.TransferId).Select(e => e.Event));
         OutboxItem item = Assert.Single(journal.Outbox.GetOutbox(OutboxState.Pending));
         Assert.Equal("transfer/" + transfer.TransferId, item.DocumentKey);
         Assert.Equal("transfer", item.Kind);
@@ -87,12 +87,12 @@ public class TransferResumeTests
         Assert.NotEqual(first.MediaId, resumed.MediaId);
         Assert.Equal(new[] { first.MediaId! }, resumed.PreviousMediaIds);
         Assert.NotNull(resumed.UploadUrl);
-        Assert.Equal(new[] { "created", "renewed" }, resumed.History.Select(e => e.Event));
+        Assert.Equal(new[] { "recorded", "created", "renewed" }, resumed.History.Select(e => e.Event));
         await RunToDeliveredAsync(later, session.Request(path));
         Assert.Equal(TransferStatus.Delivered, resumed.Status);
         Assert.Equal(resumed.MediaId, Assert.Single(Assert.Single(session.Host.State.Messages).MediaIds));
         Assert.Single(session.Host.State.Requests, r => r.Method == "PUT");
-        Assert.Equal(new[] { "created", "renewed", "uploaded", "valid", "delivered" }, later.Journal!.Transfers.GetHistory(resumed.TransferId).Select(e => e.Event));
+        Assert.Equal(new[] { "recorded", "created", "renewed", "uploaded", "valid", "delivering", "delivered" }, later.Journal!.Transfers.GetHistory(resumed.TransferId).Select(e => e.Event));
     }
 
     [Fact]
@@ -156,7 +156,7 @@ public class TransferResumeTests
         Assert.Equal(first.TransferId, resumed.TransferId);
         Assert.Equal(TransferStatus.Delivered, resumed.Status);
         Assert.Equal(new[] { first.MediaId! }, resumed.PreviousMediaIds);
-        Assert.Equal(new[] { "created", "failed", "renewed", "uploaded", "valid", "delivered" }, resumed.History.Select(e => e.Event));
+        Assert.Equal(new[] { "recorded", "created", "failed", "renewed", "uploaded", "valid", "delivering", "delivered" }, resumed.History.Select(e => e.Event));
     }
 
     [Fact]
@@ -230,7 +230,7 @@ public class TransferResumeTests
         Assert.Null(connection.Journal);
         Assert.NotEqual(first.TransferId, second.TransferId);
         Assert.False(second.Resumed);
-        Assert.Equal(new[] { second.TransferId, first.TransferId }, connection.Transfers.Query(new TransferQuery()).Select(t => t.TransferId));
+        Assert.Equal(new[] { second.TransferId, first.TransferId }, connection.Lookup.Query(new TransferQuery()).Select(t => t.TransferId));
     }
 
     [Fact]
@@ -262,14 +262,14 @@ public class TransferResumeTests
 
         GenesysConnection later = await session.ConnectAsync(journalPath: journalPath);
 
-        Assert.True(later.Transfers.TryGet(first.TransferId, out FileTransfer found));
+        Assert.True(later.Lookup.TryGet(first.TransferId, out FileTransfer found));
         Assert.Equal(TransferStatus.Delivered, found.Status);
         Assert.Equal(first.DeliveredAt, found.DeliveredAt);
-        Assert.Same(found, Assert.Single(later.Transfers.Query(new TransferQuery { Status = "Delivered" })));
-        Assert.Empty(later.Transfers.Query(new TransferQuery { Status = "Failed" }));
-        Assert.False(later.Transfers.TryGet(Guid.NewGuid(), out _));
+        Assert.Same(found, Assert.Single(later.Lookup.Query(new TransferQuery { Status = "Delivered" })));
+        Assert.Empty(later.Lookup.Query(new TransferQuery { Status = "Failed" }));
+        Assert.False(later.Lookup.TryGet(Guid.NewGuid(), out _));
         using SqliteTransferJournal reader = SqliteTransferJournal.Open(journalPath);
-        FileTransfer standalone = Assert.Single(FileTransferService.Query(reader, new TransferQuery { File = "invoice.pdf" }));
+        FileTransfer standalone = Assert.Single(TransferLookup.Query(reader, new TransferQuery { File = "invoice.pdf" }));
         Assert.Equal(first.TransferId, standalone.TransferId);
         Assert.Equal(first.Metadata.AccessPolicy!.RetentionDays, standalone.Metadata.AccessPolicy!.RetentionDays);
     }

@@ -206,7 +206,10 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
                 using (SqliteCommand command = Command(
                     connection,
                     transaction,
-                    "UPDATE transfers SET lease_owner = $owner, lease_until = $until WHERE transfer_id = $id " +
+                    // A change of owner is a new version (a fencing token): a previous owner that lost its lease while
+                    // paused can no longer move the transfer with the version it read.
+                    "UPDATE transfers SET version = version + (CASE WHEN lease_owner IS $owner THEN 0 ELSE 1 END), " +
+                    "lease_owner = $owner, lease_until = $until WHERE transfer_id = $id " +
                     "AND (lease_owner IS NULL OR lease_owner = $owner OR lease_until IS NULL OR lease_until <= $now);"))
                 {
                     Bind(command, "$owner", owner);
