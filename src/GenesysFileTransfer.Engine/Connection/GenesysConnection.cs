@@ -35,6 +35,7 @@ namespace GenesysFileTransfer.Engine.Connection
             _tokens = new OAuthTokenProvider(options.Environment, options.Credentials, api, apiSender, audit, time, options.TokenRefreshSkew);
             audit.AddSecretSource(() => _tokens.CurrentToken);
             var client = new GenesysApiClient(options.Environment, _tokens, api, apiSender, audit);
+            MediaLocator = new Documents.GenesysMediaLocator(client);
             Transfers = new FileTransferService(client, new PresignedUploader(HttpClients.CreateUploadClient(), uploadSender, audit), audit, time, options.AssumedUploadUrlLifetime, journal);
             ConnectedAt = time.GetUtcNow();
         }
@@ -50,6 +51,8 @@ namespace GenesysFileTransfer.Engine.Connection
         public ITransferJournal? Journal { get; }
         public string? JournalPath => Journal?.Location;
         public FileTransferService Transfers { get; }
+        /// <summary>Finds a delivered media's current download URL, for archiving documents whose local file is gone.</summary>
+        public Documents.IMediaLocator MediaLocator { get; }
         public bool IsDisposed => _disposed != 0;
 
         /// <summary>The cached access token; internal so tests can prove it never reaches a log.</summary>
