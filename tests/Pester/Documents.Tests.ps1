@@ -27,8 +27,9 @@ BeforeAll {
         try { @($journal.Outbox.GetOutbox($null)) } finally { $journal.Dispose() }
     }
 
-    function Send-Delivered([string] $JournalPath, [string] $Name) {
-        $file = New-TestFile -Kind Pdf -Path (Join-Path $TestDrive "source/$Name") -SizeBytes 4096
+    function Send-Delivered([string] $JournalPath, [string] $Name, [int] $SizeBytes = 4096) {
+        # The content depends on the size alone: files of one journal need different sizes, or they are one transfer.
+        $file = New-TestFile -Kind Pdf -Path (Join-Path $TestDrive "source/$Name") -SizeBytes $SizeBytes
         Connect-GcCloud @signIn -JournalPath $JournalPath
         try { Send-GcFile -LiteralPath $file.FullName @target @metadata -Deliver }
         finally { Disconnect-GcCloud }
@@ -312,5 +313,120 @@ Describe 'Sync-GcFileTransferDocument into s3rver, an S3-compatible store that d
         $again.Count | Should -Be 0
         $objectFiles.Count | Should -Be 2
         @($objectFiles | ForEach-Object { (Get-Item -LiteralPath $_.FullName).LastWriteTimeUtc }) | Should -Be $writtenAt
+    }
+}
+
+Describe 'A delivered file deleted before it was archived' {
+    BeforeAll {
+        $journalPath = Join-Path $TestDrive 'gone/journal.db'
+        $dms = Join-Path $TestDrive 'gone-dms'
+        $audit = Join-Path $TestDrive 'gone-audit'
+        $transfer = Send-Delivered -JournalPath $journalPath -Name 'cleaned.pdf' -SizeBytes 4500
+        $sentSha = Get-Sha256 $transfer.Path
+        Remove-Item -LiteralPath $transfer.Path
+
+        # Not connected: nothing can fetch the delivered media again.
+        $offline = @(Sync-GcFileTransferDocument -Destination $dms -JournalPath $journalPath -AuditLogPath $audit -ErrorVariable offlineErrors -ErrorAction SilentlyContinue)
+        $listed = @(Get-GcFileTransferDocument -State SourceMissing -JournalPath $journalPath)
+        $rerun = @(Sync-GcFileTransferDocument -Destination $dms -JournalPath $journalPath -AuditLogPath $audit -ErrorVariable rerunErrors -ErrorAction SilentlyContinue)
+        $reset = Reset-GcFileTransferDocument -DocumentKey $listed[0].DocumentKey -JournalPath $journalPath -AuditLogPath $audit -PassThru
+
+        # Connected: the archive comes from the media Genesys still serves.
+        Connect-GcCloud @signIn -JournalPath $journalPath
+        try { $online = @(Sync-GcFileTransferDocument -Destination $dms -AuditLogPath $audit) }
+        finally { Disconnect-GcCloud }
+    }
+
+    It 'sets the document aside as SourceMissing with an error that says how to recover' {
+        $offline.Count | Should -Be 0
+        $offlineErrors.Count | Should -Be 1
+        $offlineErrors[0].FullyQualifiedErrorId | Should -BeLike 'DocumentSourceNotFound,*'
+        $offlineErrors[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $offlineErrors[0].TargetObject | Should -Be "transfer/$($transfer.TransferId)"
+        $offlineErrors[0].ErrorDetails.RecommendedAction | Should -Match 'Reset-GcFileTransferDocument'
+        $listed.Count | Should -Be 1
+        $listed[0].DocumentKey | Should -Be "transfer/$($transfer.TransferId)"
+        $listed[0].Reason | Should -Match 'no longer exists'
+        $listed[0].Reason | Should -Match 'no Genesys connection'
+    }
+
+    It 'is not tried again by the next run' {
+        $rerun.Count | Should -Be 0
+        $rerunErrors.Count | Should -Be 0
+    }
+
+    It 'is pending and due again after a reset' {
+        $reset.State | Should -Be 'Pending'
+        $reset.NextAttemptAt | Should -BeLessOrEqual ([DateTimeOffset]::UtcNow)
+        $reset.ChangedBy | Should -BeLike "*@$([Environment]::MachineName)"
+    }
+
+    It 'is archived from the media Genesys still serves, with the bytes that were sent, once connected' {
+        $online.Count | Should -Be 1
+        $online[0].DocumentKey | Should -Be "transfer/$($transfer.TransferId)"
+        Get-Sha256 $online[0].Location | Should -Be $sentSha
+        (Get-GcFileTransferDocument -DocumentKey $online[0].DocumentKey -JournalPath $journalPath).State | Should -Be 'Archived'
+        $written = (Get-ChildItem -LiteralPath $audit, $dms -Recurse -File | Get-Content -Raw) -join "`n"
+        $written | Should -Match 'fetched media'
+        $written | Should -Not -Match 'X-Amz-Signature'
+    }
+}
+
+Describe 'Outbox administration' {
+    BeforeAll {
+        $journalPath = Join-Path $TestDrive 'admin/journal.db'
+        $audit = Join-Path $TestDrive 'admin-audit'
+        $kept = Send-Delivered -JournalPath $journalPath -Name 'kept.pdf' -SizeBytes 5001
+        $dropped = Send-Delivered -JournalPath $journalPath -Name 'dropped.pdf' -SizeBytes 5002
+        $admin = @{ JournalPath = $journalPath; AuditLogPath = $audit }
+    }
+
+    It 'finds the document of a transfer piped from Get-GcFileTransfer' {
+        $document = Get-GcFileTransfer -TransferId $kept.TransferId -JournalPath $journalPath | Get-GcFileTransferDocument -JournalPath $journalPath
+        @($document).Count | Should -Be 1
+        $document | Should -BeOfType ([GenesysFileTransfer.Engine.Documents.OutboxDocument])
+        $document.DocumentKey | Should -Be "transfer/$($kept.TransferId)"
+        $document.State | Should -Be 'Pending'
+    }
+
+    It 'changes nothing with -WhatIf' {
+        Skip-GcFileTransferDocument "transfer/$($dropped.TransferId)" -Reason 'what if' @admin -WhatIf
+        (Get-GcFileTransferDocument "transfer/$($dropped.TransferId)" -JournalPath $journalPath).State | Should -Be 'Pending'
+    }
+
+    It 'abandons a document with who and why, and sync never archives it' {
+        $abandoned = Skip-GcFileTransferDocument "transfer/$($dropped.TransferId)" -Reason 'sent to the wrong customer (ticket 4711)' @admin -Confirm:$false -PassThru
+        $synced = @(Sync-GcFileTransferDocument -Destination (Join-Path $TestDrive 'admin-dms') @admin)
+
+        $abandoned.State | Should -Be 'Abandoned'
+        $abandoned.Reason | Should -Be 'sent to the wrong customer (ticket 4711)'
+        $abandoned.ChangedBy | Should -BeLike "*@$([Environment]::MachineName)"
+        $synced.DocumentKey | Should -Be "transfer/$($kept.TransferId)"
+        $record = Get-ChildItem -LiteralPath $audit -Filter 'audit-*.jsonl' | Get-Content | ConvertFrom-Json | Where-Object operation -EQ 'outbox-abandon'
+        @($record).Count | Should -Be 1
+        $record.outcome | Should -Be 'success'
+        $record.detail | Should -Match 'ticket 4711'
+        $record.detail | Should -Match ([regex]::Escape([Environment]::MachineName))
+    }
+
+    It 'reports <ErrorId> for <Case> and goes on with the next document' -TestCases @(
+        @{ Case = 'an unknown key'; Key = 'transfer/00000000-0000-0000-0000-000000000000'; ErrorId = 'DocumentNotFound'; Category = 'ObjectNotFound'; Size = 5003 }
+        @{ Case = 'an archived document'; Key = 'kept'; ErrorId = 'DocumentStateInvalid'; Category = 'InvalidOperation'; Size = 5004 }
+    ) {
+        param($Case, $Key, $ErrorId, $Category, $Size)
+        # The archived one is 'kept', archived by the sync in the test above.
+        if ($Key -eq 'kept') { $Key = "transfer/$($kept.TransferId)" }
+        $fresh = Send-Delivered -JournalPath $journalPath -Name "$ErrorId.pdf" -SizeBytes $Size
+        $pending = "transfer/$($fresh.TransferId)"
+
+        $done = @($Key, $pending | Reset-GcFileTransferDocument @admin -PassThru -ErrorVariable failures -ErrorAction SilentlyContinue)
+
+        $failures.Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -Be "$ErrorId,GenesysFileTransfer.Commands.ResetGcFileTransferDocumentCommand"
+        $failures[0].CategoryInfo.Category | Should -Be $Category
+        $failures[0].TargetObject | Should -Be $Key
+        $failures[0].Exception.Message | Should -Match ([regex]::Escape($Key))
+        $done.DocumentKey | Should -Be $pending
+        $done.State | Should -Be 'Pending'
     }
 }

@@ -389,3 +389,71 @@ Start-GcWebhookListener -Prefix $Prefix -JournalPath $JournalPath -AuditLogPath 
         }
     }
 }
+
+Describe 'A listener sharing the sending connection''s journal' {
+    BeforeAll {
+        $journalPath = Join-Path $TestDrive 'one-document/journal.db'
+        $auditPath = Join-Path $TestDrive 'one-document/audit'
+        $dms = Join-Path $TestDrive 'one-document/dms'
+        Connect-GcCloud -BaseUri $emulator.BaseUri -ClientId $emulator.ClientId -ClientSecret $emulator.ClientSecret -NoAuditLog -JournalPath $journalPath
+        $prefix = "http://127.0.0.1:$(Get-FreePort)/genesys/"
+        $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+        $shell = [powershell]::Create()
+        $null = $shell.AddScript({
+                param($module, $prefix, $secret, $journal, $audit)
+                Import-Module $module
+                Start-GcWebhookListener -Prefix $prefix -Secret $secret -JournalPath $journal -AuditLogPath $audit
+            }).AddArgument($env:GFT_MODULE_PATH).AddArgument($prefix).AddArgument($secret).AddArgument($journalPath).AddArgument($auditPath)
+        $null = $shell.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $output)
+        Wait-Listening $prefix
+        Set-Integration -Url $prefix -Faults @{ duplicates = 2 }
+
+        $sent = foreach ($size in 3100, 3200, 3300) {
+            $path = Join-Path $TestDrive "one-document-$size.pdf"
+            $null = New-TestFile -Kind Pdf -Path $path -SizeBytes $size
+            Send-GcFile -Path $path @target @metadata -Deliver
+        }
+        # Every copy of every callback answered (the readiness probe's 405 aside).
+        $deadline = [DateTime]::UtcNow.AddSeconds(30)
+        do {
+            Start-Sleep -Milliseconds 100
+            $copy = [psobject[]]::new($output.Count)
+            $output.CopyTo($copy, 0)
+            $answered = @($copy | Where-Object StatusCode -EQ 200)
+        } while ($answered.Count -lt 6 -and [DateTime]::UtcNow -lt $deadline)
+        $outbox = @(Get-Outbox $journalPath)
+        $archived = @(Sync-GcFileTransferDocument -Destination $dms -AuditLogPath (Join-Path $TestDrive 'one-document/sync-audit'))
+    }
+
+    AfterAll {
+        if ($shell.InvocationStateInfo.State -eq 'Running') { $shell.Stop() }
+        $shell.Dispose()
+        Invoke-EmulatorControl -Emulator $emulator -Method Delete -Path 'emulator/integrations/open'
+        Disconnect-GcCloud -ErrorAction SilentlyContinue
+    }
+
+    It 'answers each callback for a file it sent under the transfer''s own document key' {
+        $answered.Count | Should -Be 6
+        $accepted = @($answered | Where-Object Outcome -EQ 'accepted')
+        $accepted.Count | Should -Be 3
+        ($accepted.Attachments.DocumentKey | Sort-Object) | Should -Be ($sent | ForEach-Object { "transfer/$($_.TransferId)" } | Sort-Object)
+        ($accepted.Attachments.TransferId | Sort-Object) | Should -Be ($sent.TransferId | Sort-Object)
+    }
+
+    It 'keeps one outbox item per delivered file, none under an attachment key' {
+        $outbox.Count | Should -Be 3
+        @($outbox | Where-Object DocumentKey -Like 'attachment/*').Count | Should -Be 0
+        ($outbox.TransferId | Sort-Object) | Should -Be ($sent.TransferId | Sort-Object)
+    }
+
+    It 'archives exactly one document per delivered file' {
+        $archived.Count | Should -Be 3
+        $documents = @(Get-ChildItem -LiteralPath $dms -Recurse -File | Where-Object Name -NotLike '*.metadata.json')
+        $documents.Count | Should -Be 3
+        foreach ($transfer in $sent) {
+            $document = @($documents | Where-Object { $_.FullName -like "*$($transfer.TransferId)*" })
+            $document.Count | Should -Be 1
+            (Get-FileHash -LiteralPath $document[0].FullName -Algorithm SHA256).Hash.ToLowerInvariant() | Should -Be $transfer.Sha256
+        }
+    }
+}

@@ -45,6 +45,7 @@ namespace GenesysFileTransfer.Engine.Connection
             Transfers = new FileTransferService(messaging, new PresignedUploader(HttpClients.CreateUploadClient(), uploadSender, audit), audit, time, options.AssumedUploadUrlLifetime, store, journal?.Outbox, leases, Lookup);
             Sender = new FileSender(Transfers);
             Policies = new UploadPolicyReader(messaging, audit);
+            MediaLocator = new Documents.GenesysMediaLocator(messaging);
             ConnectedAt = time.GetUtcNow();
         }
 
@@ -66,6 +67,8 @@ namespace GenesysFileTransfer.Engine.Connection
         public TransferLookup Lookup { get; }
         /// <summary>The organization's upload rules read from Genesys.</summary>
         public UploadPolicyReader Policies { get; }
+        /// <summary>Finds a delivered media's current download URL, for archiving documents whose local file is gone.</summary>
+        public Documents.IMediaLocator MediaLocator { get; }
         public bool IsDisposed => _disposed != 0;
 
         /// <summary>The cached access token; internal so tests can prove it never reaches a log.</summary>

@@ -33,6 +33,9 @@ namespace GenesysFileTransfer.Engine.Documents
         /// <summary>True when the store already held this document (an earlier attempt stored it but did not record it).</summary>
         public bool AlreadyStored { get; internal set; }
 
+        /// <summary>True when the store held damaged bytes under this key (from an earlier version) and they were rewritten and verified.</summary>
+        public bool Repaired { get; internal set; }
+
         /// <summary>The document store (a folder, an S3 endpoint).</summary>
         public string Sink { get; internal set; } = string.Empty;
 
@@ -67,6 +70,12 @@ namespace GenesysFileTransfer.Engine.Documents
         /// </summary>
         public bool LeaseLost { get; internal set; }
 
+        /// <summary>
+        /// The document's bytes are gone (<see cref="Error"/> says which way failed); the item was set aside as
+        /// <see cref="Journal.OutboxState.SourceMissing"/> and is not tried again until it is reset.
+        /// </summary>
+        public bool SourceMissing { get; internal set; }
+
         public bool Succeeded => Document != null;
     }
 
@@ -76,6 +85,9 @@ namespace GenesysFileTransfer.Engine.Documents
         public int Archived { get; internal set; }
         public int Failed { get; internal set; }
         public int LeaseLost { get; internal set; }
+
+        /// <summary>Items set aside because their bytes are gone (not counted in <see cref="Failed"/>).</summary>
+        public int SourceMissing { get; internal set; }
 
         /// <summary>Set when the drain stopped early because the document store kept failing.</summary>
         public string? StoppedBecause { get; internal set; }

@@ -1,7 +1,9 @@
 using System;
 using System.Diagnostics;
 using System.Globalization;
+using System.Collections.Generic;
 using System.IO;
+using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
 using GenesysFileTransfer.Engine.Audit;
@@ -31,16 +33,32 @@ namespace GenesysFileTransfer.Engine.Documents
         private readonly AuditLog _audit;
         private readonly DocumentArchiverOptions _options;
         private readonly TimeProvider _time;
+        private readonly ITransferStore? _transfers;
+        private readonly IMediaLocator? _mediaLocator;
         private readonly Random _jitter = new Random();
         private readonly object _jitterGate = new object();
 
-        public DocumentArchiver(IDocumentOutbox outbox, IDocumentSink sink, AuditLog audit, DocumentArchiverOptions? options = null, TimeProvider? time = null)
+        /// <param name="transfers">The journal's transfers, to find a transfer's delivered media when its file is gone.</param>
+        /// <param name="mediaLocator">
+        /// Asks Genesys where a delivered media can be downloaded (a connection's <c>MediaLocator</c>); without it, a
+        /// transfer whose file is gone (and whose callback URL no longer works) is set aside as source-missing.
+        /// </param>
+        public DocumentArchiver(
+            IDocumentOutbox outbox,
+            IDocumentSink sink,
+            AuditLog audit,
+            DocumentArchiverOptions? options = null,
+            TimeProvider? time = null,
+            ITransferStore? transfers = null,
+            IMediaLocator? mediaLocator = null)
         {
             _outbox = outbox ?? throw new ArgumentNullException(nameof(outbox));
             _sink = sink ?? throw new ArgumentNullException(nameof(sink));
             _audit = audit ?? throw new ArgumentNullException(nameof(audit));
             _options = options ?? new DocumentArchiverOptions();
             _time = time ?? TimeProvider.System;
+            _transfers = transfers;
+            _mediaLocator = mediaLocator;
             if (string.IsNullOrWhiteSpace(_options.WorkerId))
             {
                 throw new ArgumentException("The archiver needs a worker id.", nameof(options));
@@ -82,6 +100,12 @@ namespace GenesysFileTransfer.Engine.Documents
                 else if (outcome.LeaseLost)
                 {
                     summary.LeaseLost++;
+                }
+                else if (outcome.SourceMissing)
+                {
+                    // The document's own problem: says nothing about the store.
+                    summary.SourceMissing++;
+                    sinkFailuresInARow = 0;
                 }
                 else
                 {
@@ -127,11 +151,17 @@ namespace GenesysFileTransfer.Engine.Documents
             try
             {
                 string staging = _options.ResolveStagingDirectory();
-                staged = await DocumentSource.StageAsync(item, staging, _options.HttpClient ?? DocumentSource.DefaultClient, _options, cancellationToken).ConfigureAwait(false);
+                Staging fetched = await StageAsync(item, staging, cancellationToken).ConfigureAwait(false);
+                staged = fetched.Content;
                 Verify(item, staged);
 
                 DocumentMetadata metadata = DocumentMetadata.FromOutboxItem(item, staged.Sha256, staged.Length, _time.GetUtcNow());
-                DocumentToStore document = DocumentToStore.FromFile(item.DocumentKey, item.FileName, staged.Sha256, staged.Path, metadata);
+                if (fetched.From != null)
+                {
+                    // The sidecar says where the bytes really came from (a URL without its query).
+                    metadata.Source = DocumentMetadata.SafeSource(fetched.From);
+                }
+                DocumentToStore document = DocumentToStore.FromFile(item.DocumentKey, item.FileName, staged.Sha256, staged.Path, metadata, staged.Md5);
                 StoredDocument stored = await _sink.StoreAsync(document, cancellationToken).ConfigureAwait(false);
 
                 DateTimeOffset archivedAt = _time.GetUtcNow();
@@ -162,9 +192,10 @@ namespace GenesysFileTransfer.Engine.Documents
                     Latency = latency,
                     Attempt = attempt,
                     AlreadyStored = !stored.Created,
+                    Repaired = stored.Repaired,
                     Sink = _sink.Description,
                 };
-                Write(item, attempt, AuditOutcomes.Success, stored.Created ? "archived" : "already-stored", latency, watch.Elapsed, stored.Location, staged, errorCode: null, detail: null, retryAfter: null);
+                Write(item, attempt, AuditOutcomes.Success, stored.Repaired ? "repaired" : stored.Created ? "archived" : "already-stored", latency, watch.Elapsed, stored.Location, staged, errorCode: null, detail: fetched.Note, retryAfter: null);
                 return outcome;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -180,6 +211,18 @@ namespace GenesysFileTransfer.Engine.Documents
                 DocumentArchiveException failure = ex as DocumentArchiveException
                     ?? new DocumentArchiveException("DocumentArchiveFailed", $"Document '{item.DocumentKey}' could not be archived: {Redaction.Scrub(ex.Message)}", isTransient: false, ex);
                 DateTimeOffset now = _time.GetUtcNow();
+                if (failure is DocumentSourceException source && source.NotFound)
+                {
+                    // Retrying cannot bring the bytes back: set the item aside, visible with its reason, until someone
+                    // puts the file back and resets it, or abandons it.
+                    string reason = failure.ErrorCode + ": " + Redaction.Scrub(failure.Message);
+                    _outbox.MarkSourceMissing(item.DocumentKey, _options.WorkerId, reason, now);
+                    outcome.Error = failure;
+                    outcome.SourceMissing = true;
+                    Write(item, attempt, AuditOutcomes.Failure, "source-missing", now - item.EnqueuedAt, watch.Elapsed, null, staged, failure.ErrorCode, failure.Message, null);
+                    return outcome;
+                }
+
                 TimeSpan delay = Backoff(attempt);
                 DateTimeOffset next = now + delay;
                 _outbox.MarkRetry(item.DocumentKey, _options.WorkerId, failure.ErrorCode + ": " + Redaction.Scrub(failure.Message), next);
@@ -192,6 +235,110 @@ namespace GenesysFileTransfer.Engine.Documents
             {
                 staged?.Dispose();
             }
+        }
+
+        /// <summary>
+        /// Fetches the item's bytes from its source; when a transfer's local file is gone, from the callback's attachment
+        /// URL, then from the media's current download URL as Genesys gives it. Throws a not-found
+        /// <see cref="DocumentSourceException"/> only when every way is known to be closed; a way that failed for a
+        /// passing reason (network, 5xx) makes it a transient failure instead, so the item is tried again.
+        /// </summary>
+        private async Task<Staging> StageAsync(OutboxItem item, string staging, CancellationToken cancellationToken)
+        {
+            HttpClient http = _options.HttpClient ?? DocumentSource.DefaultClient;
+            DocumentSourceException missing;
+            try
+            {
+                return new Staging(await DocumentSource.StageAsync(item, staging, http, _options, cancellationToken).ConfigureAwait(false), null, null);
+            }
+            catch (DocumentSourceException ex) when (ex.NotFound && !DocumentSource.IsUrl(item.Source, out _))
+            {
+                missing = ex;
+            }
+
+            var reasons = new List<string> { missing.Message };
+            DocumentSourceException? passing = null;
+            if (DocumentSource.IsUrl(item.FallbackSource, out _))
+            {
+                try
+                {
+                    StagedContent content = await DocumentSource.StageAsync(item, item.FallbackSource!, staging, http, _options, cancellationToken).ConfigureAwait(false);
+                    return new Staging(content, item.FallbackSource, "the local file is gone; fetched from the callback's attachment URL");
+                }
+                catch (DocumentSourceException ex)
+                {
+                    reasons.Add("the callback's attachment URL failed: " + ex.Message);
+                    passing = ex.IsTransient ? ex : passing;
+                }
+            }
+
+            if (item.Kind == "transfer" && item.TransferId is Guid transferId)
+            {
+                JournalTransfer? transfer = _transfers?.GetTransfer(transferId);
+                string? mediaId = transfer?.MediaId ?? item.AttachmentId;
+                if (_mediaLocator is null || _transfers is null)
+                {
+                    reasons.Add("there is no Genesys connection to fetch the delivered media from");
+                }
+                else if (transfer is null || string.IsNullOrEmpty(mediaId) || string.IsNullOrEmpty(transfer.CommunicationId))
+                {
+                    reasons.Add("the journal does not say which Genesys media the transfer delivered");
+                }
+                else
+                {
+                    Uri? url;
+                    try
+                    {
+                        url = await _mediaLocator.LocateAsync(
+                            new MediaReference(transfer.ConversationId, transfer.CommunicationId, mediaId!) { TransferId = transferId, CorrelationId = _options.CorrelationId },
+                            cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                    {
+                        throw;
+                    }
+                    catch (Exception ex) when (!(ex is TransferJournalException))
+                    {
+                        throw new DocumentSourceException(
+                            "DocumentSourceUnavailable",
+                            $"Document '{item.DocumentKey}': the local file is gone, and Genesys could not be asked for media {mediaId}: {Redaction.Scrub(ex.Message)}",
+                            isTransient: true);
+                    }
+
+                    if (url is null)
+                    {
+                        reasons.Add($"Genesys no longer serves media {mediaId}");
+                    }
+                    else
+                    {
+                        // A failure here is reported as it is: 404/410 sets the item aside, anything else retries.
+                        StagedContent content = await DocumentSource.StageAsync(item, url.AbsoluteUri, staging, http, _options, cancellationToken).ConfigureAwait(false);
+                        return new Staging(content, url.AbsoluteUri, $"the local file is gone; fetched media {mediaId} from Genesys");
+                    }
+                }
+            }
+
+            if (passing != null)
+            {
+                throw new DocumentSourceException(passing.ErrorCode, string.Join("; ", reasons) + ".", isTransient: true);
+            }
+
+            throw new DocumentSourceException(missing.ErrorCode, string.Join("; ", reasons) + ".", isTransient: false, notFound: true);
+        }
+
+        /// <summary>Staged bytes, and (when not the item's own source) where they came from and a note for the audit record.</summary>
+        private sealed class Staging
+        {
+            public Staging(StagedContent content, string? from, string? note)
+            {
+                Content = content;
+                From = from;
+                Note = note;
+            }
+
+            public StagedContent Content { get; }
+            public string? From { get; }
+            public string? Note { get; }
         }
 
         /// <summary>

@@ -67,15 +67,19 @@ namespace GenesysFileTransfer.Engine.Documents
 
         public static HttpClient DefaultClient => SharedClient.Value;
 
-        public static async Task<StagedContent> StageAsync(OutboxItem item, string stagingDirectory, HttpClient http, DocumentArchiverOptions options, CancellationToken cancellationToken)
+        public static Task<StagedContent> StageAsync(OutboxItem item, string stagingDirectory, HttpClient http, DocumentArchiverOptions options, CancellationToken cancellationToken)
+            => StageAsync(item, item.Source, stagingDirectory, http, options, cancellationToken);
+
+        /// <summary>Stages <paramref name="item"/>'s bytes from <paramref name="source"/>: its own source, or another place that has them.</summary>
+        public static async Task<StagedContent> StageAsync(OutboxItem item, string source, string stagingDirectory, HttpClient http, DocumentArchiverOptions options, CancellationToken cancellationToken)
         {
             Directory.CreateDirectory(stagingDirectory);
             string path = System.IO.Path.Combine(stagingDirectory, Guid.NewGuid().ToString("N") + ".part");
             try
             {
-                StagedContent staged = IsUrl(item.Source, out Uri? url)
+                StagedContent staged = IsUrl(source, out Uri? url)
                     ? await DownloadAsync(item, url!, path, http, options, cancellationToken).ConfigureAwait(false)
-                    : await CopyLocalAsync(item, path, options, cancellationToken).ConfigureAwait(false);
+                    : await CopyLocalAsync(item, source, path, options, cancellationToken).ConfigureAwait(false);
                 return staged;
             }
             catch
@@ -85,12 +89,15 @@ namespace GenesysFileTransfer.Engine.Documents
             }
         }
 
-        private static bool IsUrl(string source, out Uri? url)
-            => Uri.TryCreate(source, UriKind.Absolute, out url) && (url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp);
-
-        private static async Task<StagedContent> CopyLocalAsync(OutboxItem item, string path, DocumentArchiverOptions options, CancellationToken cancellationToken)
+        public static bool IsUrl(string? source, out Uri? url)
         {
-            if (string.IsNullOrWhiteSpace(item.Source))
+            url = null;
+            return source != null && Uri.TryCreate(source, UriKind.Absolute, out url) && (url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp);
+        }
+
+        private static async Task<StagedContent> CopyLocalAsync(OutboxItem item, string localPath, string path, DocumentArchiverOptions options, CancellationToken cancellationToken)
+        {
+            if (string.IsNullOrWhiteSpace(localPath))
             {
                 throw new DocumentSourceException("DocumentSourceMissing", $"Document '{item.DocumentKey}' has no source to read.", isTransient: false, notFound: true);
             }
@@ -98,20 +105,20 @@ namespace GenesysFileTransfer.Engine.Documents
             Stream source;
             try
             {
-                source = new FileStream(item.Source, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
+                source = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
             }
             catch (Exception ex) when (ex is FileNotFoundException || ex is DirectoryNotFoundException)
             {
                 throw new DocumentSourceException(
                     "DocumentSourceNotFound",
-                    $"Document '{item.DocumentKey}': the file '{item.Source}' no longer exists; put it back (same content) to archive it.",
+                    $"Document '{item.DocumentKey}': the file '{localPath}' no longer exists; put it back (same content) to archive it.",
                     isTransient: false,
                     notFound: true,
                     ex);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
-                throw new DocumentSourceException("DocumentSourceUnreadable", $"Document '{item.DocumentKey}': the file '{item.Source}' cannot be read: {ex.Message}", isTransient: true, innerException: ex);
+                throw new DocumentSourceException("DocumentSourceUnreadable", $"Document '{item.DocumentKey}': the file '{localPath}' cannot be read: {ex.Message}", isTransient: true, innerException: ex);
             }
 
             using (source)

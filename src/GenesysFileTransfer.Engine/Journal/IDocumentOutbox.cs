@@ -24,6 +24,29 @@ namespace GenesysFileTransfer.Engine.Journal
         /// <summary>Releases a claimed item for another attempt at <paramref name="nextAttemptAt"/>.</summary>
         bool MarkRetry(string documentKey, string workerId, string error, DateTimeOffset nextAttemptAt);
 
+        /// <summary>
+        /// Moves a claimed item to <see cref="OutboxState.SourceMissing"/> with <paramref name="reason"/>, so it is no
+        /// longer claimed; a no-op unless <paramref name="workerId"/> holds its lease.
+        /// </summary>
+        bool MarkSourceMissing(string documentKey, string workerId, string reason, DateTimeOffset at);
+
         IReadOnlyList<OutboxItem> GetOutbox(OutboxState? state);
+
+        /// <summary>The item with this key, in any state; null when there is none.</summary>
+        OutboxItem? GetItem(string documentKey);
+
+        /// <summary>
+        /// Atomically puts a <see cref="OutboxState.Pending"/> or <see cref="OutboxState.SourceMissing"/> item back to
+        /// pending, due at <paramref name="now"/>, unless a worker holds a live lease on it. Archived and abandoned
+        /// items are left alone (<see cref="OutboxChange.NotAllowed"/>).
+        /// </summary>
+        OutboxChangeResult Reset(string documentKey, string changedBy, DateTimeOffset now);
+
+        /// <summary>
+        /// Atomically moves a <see cref="OutboxState.Pending"/> or <see cref="OutboxState.SourceMissing"/> item to
+        /// <see cref="OutboxState.Abandoned"/> with who and why, unless a worker holds a live lease on it. An abandoned
+        /// item is never claimed or archived again.
+        /// </summary>
+        OutboxChangeResult Abandon(string documentKey, string reason, string changedBy, DateTimeOffset now);
     }
 }

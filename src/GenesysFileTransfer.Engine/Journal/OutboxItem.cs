@@ -2,10 +2,23 @@ using System;
 
 namespace GenesysFileTransfer.Engine.Journal
 {
+    /// <summary>Where an outbox item stands. Only <see cref="Pending"/> items are claimed by sync runs.</summary>
     public enum OutboxState
     {
+        /// <summary>Waiting to be archived (now, or at its next attempt).</summary>
         Pending,
+
+        /// <summary>Stored in the document store; final.</summary>
         Archived,
+
+        /// <summary>
+        /// Its bytes are gone (the local file was deleted, the URL answers 404/410, Genesys no longer serves the
+        /// media): no longer tried on every run, listed with its reason until someone resets or abandons it.
+        /// </summary>
+        SourceMissing,
+
+        /// <summary>Deliberately given up by an operator (who and why are recorded); never archived.</summary>
+        Abandoned,
     }
 
     /// <summary>
@@ -39,5 +52,50 @@ namespace GenesysFileTransfer.Engine.Journal
         public DateTimeOffset? LeaseUntil { get; set; }
         public string? StoredLocation { get; set; }
         public DateTimeOffset? ArchivedAt { get; set; }
+
+        /// <summary>
+        /// A second place the bytes can be fetched from when <see cref="Source"/> is gone: the attachment URL of the
+        /// callback that announced a transfer's media. A credential like any URL here: never log it with its query.
+        /// </summary>
+        public string? FallbackSource { get; set; }
+
+        /// <summary>Why the item is in its state: the missing source, or the operator's reason for abandoning it.</summary>
+        public string? StateReason { get; set; }
+
+        /// <summary>Who last moved the item by hand or by a worker (user@host, or the worker id).</summary>
+        public string? StateChangedBy { get; set; }
+
+        public DateTimeOffset? StateChangedAt { get; set; }
+    }
+
+    /// <summary>What an operator's change to an outbox item came to.</summary>
+    public enum OutboxChange
+    {
+        /// <summary>The item was changed as asked.</summary>
+        Changed,
+
+        /// <summary>No item has that document key.</summary>
+        NotFound,
+
+        /// <summary>A worker holds a live lease on it (it is being archived right now); nothing was changed.</summary>
+        Leased,
+
+        /// <summary>Its state does not allow the change (archived or abandoned); nothing was changed.</summary>
+        NotAllowed,
+    }
+
+    /// <summary>The outcome of <see cref="IDocumentOutbox.Reset"/> or <see cref="IDocumentOutbox.Abandon"/>, with the item as it is now.</summary>
+    public sealed class OutboxChangeResult
+    {
+        public OutboxChangeResult(OutboxChange change, OutboxItem? item)
+        {
+            Change = change;
+            Item = item;
+        }
+
+        public OutboxChange Change { get; }
+
+        /// <summary>The item after the change (or as it stands, when refused); null when not found.</summary>
+        public OutboxItem? Item { get; }
     }
 }

@@ -181,8 +181,73 @@ namespace GenesysFileTransfer.Engine.Webhooks
 
         private WebhookAttachment EnqueueAttachment(WebhookResult result, CallbackPayload payload, CallbackAttachment attachment)
         {
+            // Media a transfer of this module delivered is that transfer's document, not a second one: whichever of
+            // the delivery and the callback comes first creates the one item, the other finds the key taken.
+            JournalTransfer? transfer = _journal.Transfers.FindByMediaId(attachment.Id);
+            OutboxItem item = transfer is null ? AttachmentItem(result, payload, attachment) : TransferItem(result, payload, attachment, transfer);
+            string documentKey = item.DocumentKey;
+            bool enqueued = _journal.Outbox.Enqueue(item);
+            var view = new WebhookAttachment
+            {
+                AttachmentId = attachment.Id,
+                FileName = attachment.FileName,
+                ContentType = attachment.Mime,
+                Length = attachment.ContentSizeBytes,
+                Sha256 = attachment.Sha256,
+                Location = Redaction.StripQuery(attachment.Url) ?? string.Empty,
+                DocumentKey = documentKey,
+                TransferId = transfer?.TransferId,
+                Enqueued = enqueued,
+            };
+
+            if (enqueued)
+            {
+                _audit.Write(new AuditRecord(WebhookAuditOperations.Enqueue, AuditOutcomes.Success)
+                {
+                    CorrelationId = _options.CorrelationId,
+                    TransferId = transfer?.TransferId,
+                    ConversationId = item.ConversationId,
+                    MediaId = attachment.Id,
+                    FileName = item.FileName,
+                    Sha256 = item.Sha256,
+                    Bytes = item.Length,
+                    Target = view.Location,
+                    Detail = $"document {documentKey}; message {payload.MessageId}" + (transfer is null ? string.Empty : "; the media of transfer " + transfer.TransferId.ToString("D")),
+                });
+            }
+
+            return view;
+        }
+
+        /// <summary>
+        /// The transfer's document as the journal knows it (its file, name, SHA-256, length and metadata), with the
+        /// callback's attachment URL as a second source for when the local file is gone.
+        /// </summary>
+        private static OutboxItem TransferItem(WebhookResult result, CallbackPayload payload, CallbackAttachment attachment, JournalTransfer transfer) => new OutboxItem
+        {
+            DocumentKey = "transfer/" + transfer.TransferId.ToString("D"),
+            Kind = "transfer",
+            TransferId = transfer.TransferId,
+            ConversationId = transfer.ConversationId,
+            MessageId = transfer.MessageId ?? payload.MessageId,
+            AttachmentId = attachment.Id,
+            Source = transfer.FilePath,
+            // The full URL, query included: stored, never logged.
+            FallbackSource = attachment.Url.AbsoluteUri,
+            FileName = transfer.FileName,
+            ContentType = transfer.ContentType,
+            Sha256 = transfer.Sha256,
+            Length = transfer.Length,
+            MetadataJson = string.IsNullOrEmpty(transfer.MetadataJson) ? "{}" : transfer.MetadataJson,
+            State = OutboxState.Pending,
+            EnqueuedAt = result.ReceivedAt,
+            NextAttemptAt = result.ReceivedAt,
+        };
+
+        private OutboxItem AttachmentItem(WebhookResult result, CallbackPayload payload, CallbackAttachment attachment)
+        {
             string documentKey = "attachment/" + payload.ChannelId + "/" + attachment.Id;
-            var item = new OutboxItem
+            return new OutboxItem
             {
                 DocumentKey = documentKey,
                 Kind = "attachment",
@@ -200,36 +265,6 @@ namespace GenesysFileTransfer.Engine.Webhooks
                 EnqueuedAt = result.ReceivedAt,
                 NextAttemptAt = result.ReceivedAt,
             };
-
-            bool enqueued = _journal.Outbox.Enqueue(item);
-            var view = new WebhookAttachment
-            {
-                AttachmentId = attachment.Id,
-                FileName = attachment.FileName,
-                ContentType = attachment.Mime,
-                Length = attachment.ContentSizeBytes,
-                Sha256 = attachment.Sha256,
-                Location = Redaction.StripQuery(attachment.Url) ?? string.Empty,
-                DocumentKey = documentKey,
-                Enqueued = enqueued,
-            };
-
-            if (enqueued)
-            {
-                _audit.Write(new AuditRecord(WebhookAuditOperations.Enqueue, AuditOutcomes.Success)
-                {
-                    CorrelationId = _options.CorrelationId,
-                    ConversationId = payload.ConversationId,
-                    MediaId = attachment.Id,
-                    FileName = attachment.FileName,
-                    Sha256 = attachment.Sha256,
-                    Bytes = attachment.ContentSizeBytes,
-                    Target = view.Location,
-                    Detail = $"document {documentKey}; message {payload.MessageId}",
-                });
-            }
-
-            return view;
         }
 
         private WebhookResult Finish(WebhookResult result, WebhookRequestInfo? request, long started, int statusCode, string reason, string detail)

@@ -14,8 +14,13 @@ namespace GenesysFileTransfer.Engine.Webhooks
         public string? Sha256 { get; internal set; }
         /// <summary>The attachment URL without its query: the query is a bearer credential and never leaves the journal.</summary>
         public string Location { get; internal set; } = string.Empty;
-        /// <summary><c>attachment/{integration id}/{attachment id}</c>: the same attachment is always the same document.</summary>
+        /// <summary>
+        /// <c>attachment/{integration id}/{attachment id}</c>: the same attachment is always the same document. For
+        /// media a transfer of this module delivered, the transfer's own document, <c>transfer/{transfer id}</c>.
+        /// </summary>
         public string DocumentKey { get; internal set; } = string.Empty;
+        /// <summary>The transfer that delivered this media, when the journal knows it (then the document is the transfer's).</summary>
+        public Guid? TransferId { get; internal set; }
         /// <summary>False when the outbox already had this document (a repeated or concurrent delivery).</summary>
         public bool Enqueued { get; internal set; }
 

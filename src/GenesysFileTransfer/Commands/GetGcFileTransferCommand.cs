@@ -67,28 +67,13 @@ namespace GenesysFileTransfer.Commands
                 return;
             }
 
-            string path = JournalPath is null ? SqliteTransferJournal.DefaultPath : GetUnresolvedProviderPathFromPSPath(JournalPath);
-            if (!File.Exists(path))
+            // Not connected (or -JournalPath): the journal file itself; none yet means nothing was ever recorded.
+            ITransferJournal? found = JournalResolver.Open(this, JournalPath, connection: null, createIfMissing: false, out _ownJournal);
+            if (found is null)
             {
-                if (JournalPath is null)
-                {
-                    // Nothing was ever recorded for this user: no transfers, not an error.
-                    WriteVerbose($"There is no transfer journal at '{path}' yet.");
-                    _query = _ => Array.Empty<FileTransfer>();
-                    _exists = _ => false;
-                    return;
-                }
-
-                ThrowTerminatingError(new ErrorRecord(new FileNotFoundException($"There is no transfer journal at '{path}'.", path), ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound, path));
-            }
-
-            try
-            {
-                _ownJournal = SqliteTransferJournal.Open(path);
-            }
-            catch (TransferJournalException ex)
-            {
-                ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.JournalUnavailable, ErrorCategory.OpenError, path));
+                _query = _ => Array.Empty<FileTransfer>();
+                _exists = _ => false;
+                return;
             }
 
             ITransferJournal journal = _ownJournal!;

@@ -163,41 +163,11 @@ namespace GenesysFileTransfer.Commands
             try
             {
                 GenesysConnection? connection = SessionConnection.Get(cmdlet);
-                if (settings.JournalPath is null && connection?.Journal != null)
-                {
-                    journal = connection.Journal;
-                }
-                else
-                {
-                    string path = settings.JournalPath is null ? SqliteTransferJournal.DefaultPath : cmdlet.GetUnresolvedProviderPathFromPSPath(settings.JournalPath);
-                    try
-                    {
-                        journal = SqliteTransferJournal.Open(path);
-                        ownsJournal = true;
-                    }
-                    catch (TransferJournalException ex)
-                    {
-                        cmdlet.ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.JournalUnavailable, ErrorCategory.OpenError, path));
-                    }
-                }
-
-                if (settings.AuditLogPath is null && connection != null)
-                {
-                    audit = connection.Audit;
-                }
-                else
-                {
-                    string directory = settings.AuditLogPath is null ? AuditLog.DefaultDirectory : cmdlet.GetUnresolvedProviderPathFromPSPath(settings.AuditLogPath);
-                    try
-                    {
-                        audit = AuditLog.Open(directory);
-                        ownsAudit = true;
-                    }
-                    catch (Exception ex) when (ex is System.IO.IOException || ex is UnauthorizedAccessException || ex is ArgumentException || ex is NotSupportedException)
-                    {
-                        cmdlet.ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.PathNotFound, ErrorCategory.OpenError, directory));
-                    }
-                }
+                // Receivers record new work, so a journal that does not exist yet is created.
+                journal = JournalResolver.Open(cmdlet, settings.JournalPath, connection, createIfMissing: true, out ITransferJournal? openedJournal);
+                ownsJournal = openedJournal != null;
+                audit = JournalResolver.OpenAudit(cmdlet, settings.AuditLogPath, connection, ErrorIds.PathNotFound, out AuditLog? openedAudit);
+                ownsAudit = openedAudit != null;
 
                 var options = new WebhookOptions(settings.Scheme, secret)
                 {

@@ -84,13 +84,13 @@ namespace GenesysFileTransfer.Commands
             {
                 // Parameters first: a mistake in them is reported even when there is nothing to archive yet.
                 sink = CreateSink();
-                ITransferJournal? journal = ResolveJournal(connection, out ownJournal);
+                ITransferJournal? journal = JournalResolver.Open(this, JournalPath, connection, createIfMissing: false, out ownJournal);
                 if (journal is null)
                 {
                     return;
                 }
 
-                AuditLog audit = ResolveAudit(connection, out ownAudit);
+                AuditLog audit = JournalResolver.OpenAudit(this, AuditLogPath, connection, DocumentErrorIds.AuditLogUnavailable, out ownAudit);
                 List<OutboxItem> due = DueItems(journal);
                 WriteVerbose($"{due.Count} document(s) due in the outbox of '{journal.Location}'; archiving into {sink.Description}.");
                 if (due.Count == 0)
@@ -103,11 +103,15 @@ namespace GenesysFileTransfer.Commands
                     return;
                 }
 
-                var archiver = new DocumentArchiver(journal.Outbox, sink, audit, new DocumentArchiverOptions
-                {
-                    CorrelationId = CorrelationId,
-                    StagingDirectory = StagingFolder(journal),
-                });
+                // With a connection, a delivered file that is gone locally is fetched again from Genesys.
+                var archiver = new DocumentArchiver(
+                    journal.Outbox,
+                    sink,
+                    audit,
+                    new DocumentArchiverOptions { CorrelationId = CorrelationId, StagingDirectory = StagingFolder(journal) },
+                    time: null,
+                    transfers: journal.Transfers,
+                    mediaLocator: connection?.MediaLocator);
                 int expected = due.Count;
                 DocumentDrainSummary summary = Run((queue, stop) =>
                 {
@@ -129,7 +133,7 @@ namespace GenesysFileTransfer.Commands
                     WriteWarning(summary.StoppedBecause);
                 }
 
-                WriteVerbose($"Archived {summary.Archived}, failed {summary.Failed} (waiting in the outbox for another attempt).");
+                WriteVerbose($"Archived {summary.Archived}, failed {summary.Failed} (waiting in the outbox for another attempt), source missing {summary.SourceMissing} (set aside until reset).");
             }
             catch (TransferJournalException ex)
             {
@@ -141,64 +145,6 @@ namespace GenesysFileTransfer.Commands
                 ownAudit?.Dispose();
                 ownJournal?.Dispose();
             }
-        }
-
-        /// <summary>
-        /// -JournalPath; else the session connection's journal; else the per-user default. A missing default journal
-        /// means nothing was ever recorded (not an error); a missing named one is.
-        /// </summary>
-        private ITransferJournal? ResolveJournal(GenesysConnection? connection, out ITransferJournal? owned)
-        {
-            owned = null;
-            if (JournalPath is null && connection?.Journal != null)
-            {
-                return connection.Journal;
-            }
-
-            string path = JournalPath is null ? SqliteTransferJournal.DefaultPath : GetUnresolvedProviderPathFromPSPath(JournalPath);
-            if (!File.Exists(path))
-            {
-                if (JournalPath is null)
-                {
-                    WriteVerbose($"There is no transfer journal at '{path}' yet; nothing to archive.");
-                    return null;
-                }
-
-                ThrowTerminatingError(new ErrorRecord(new FileNotFoundException($"There is no transfer journal at '{path}'.", path), ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound, path));
-            }
-
-            try
-            {
-                owned = SqliteTransferJournal.Open(path);
-            }
-            catch (TransferJournalException ex)
-            {
-                ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.JournalUnavailable, ErrorCategory.OpenError, path));
-            }
-
-            return owned;
-        }
-
-        /// <summary>-AuditLogPath; else the session connection's audit log; else the per-user default folder.</summary>
-        private AuditLog ResolveAudit(GenesysConnection? connection, out AuditLog? owned)
-        {
-            owned = null;
-            if (AuditLogPath is null && connection != null)
-            {
-                return connection.Audit;
-            }
-
-            string folder = AuditLogPath is null ? AuditLog.DefaultDirectory : GetUnresolvedProviderPathFromPSPath(AuditLogPath);
-            try
-            {
-                owned = AuditLog.Open(folder);
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is ArgumentException)
-            {
-                ThrowTerminatingError(new ErrorRecord(ex, DocumentErrorIds.AuditLogUnavailable, ErrorCategory.OpenError, folder));
-            }
-
-            return owned!;
         }
 
         private IDocumentSink CreateSink()
@@ -312,7 +258,7 @@ namespace GenesysFileTransfer.Commands
             }
             else if (outcome.Error != null)
             {
-                queue.Error(DocumentErrorIds.Record(outcome.Error, outcome.DocumentKey, outcome.NextAttemptAt));
+                queue.Error(DocumentErrorIds.Record(outcome.Error, outcome.DocumentKey, outcome.NextAttemptAt, outcome.SourceMissing));
             }
         }
 
@@ -340,10 +286,17 @@ namespace GenesysFileTransfer.Commands
         public const string DocumentSinkInvalid = nameof(DocumentSinkInvalid);
         public const string AuditLogUnavailable = nameof(AuditLogUnavailable);
 
-        public static ErrorRecord Record(DocumentArchiveException error, string documentKey, DateTimeOffset? nextAttemptAt)
+        public static ErrorRecord Record(DocumentArchiveException error, string documentKey, DateTimeOffset? nextAttemptAt, bool sourceMissing = false)
         {
             var record = new ErrorRecord(error, error.ErrorCode, CategoryOf(error), documentKey);
-            if (nextAttemptAt is DateTimeOffset next)
+            if (sourceMissing)
+            {
+                record.ErrorDetails = new ErrorDetails(error.Message + " It is set aside as SourceMissing and not tried again until it is reset.")
+                {
+                    RecommendedAction = $"Put the file back (same content), or connect to Genesys Cloud while it still serves the media, then run Reset-GcFileTransferDocument '{documentKey}'; or give it up with Skip-GcFileTransferDocument '{documentKey}' -Reason <why>.",
+                };
+            }
+            else if (nextAttemptAt is DateTimeOffset next)
             {
                 record.ErrorDetails = new ErrorDetails(error.Message)
                 {

@@ -5,8 +5,9 @@ namespace GenesysFileTransfer.Engine.Tests.Documents;
 
 /// <summary>
 /// The outbox part of <see cref="ITransferJournal"/> in memory, with the SQLite journal's semantics (claims count as
-/// attempts; oldest due first; lease-checked updates), so archiver tests isolate the archiver. Everything under one
-/// lock, like the SQLite journal's write transaction.
+/// attempts; oldest due first; lease-checked updates; operator changes refused under a live lease), so archiver tests
+/// isolate the archiver. Everything under one lock, like the SQLite journal's write transaction. Transfers are looked
+/// up from <see cref="AddTransfer"/>'s records only (what the archiver reads to find a transfer's media).
 /// </summary>
 internal sealed class InMemoryTransferJournal : ITransferJournal, IDocumentOutbox
 {
@@ -15,7 +16,12 @@ internal sealed class InMemoryTransferJournal : ITransferJournal, IDocumentOutbo
 
     public string Location => "memory";
 
-    public ITransferStore Transfers => throw new NotSupportedException("The archiver needs only the outbox.");
+    private readonly InMemoryTransferLookup _transfers = new();
+
+    public ITransferStore Transfers => _transfers;
+
+    /// <summary>Records a transfer the archiver and the callback processor can find by id or media id.</summary>
+    public void AddTransfer(JournalTransfer transfer) => _transfers.Add(transfer);
 
     public IEventLedger Events => throw new NotSupportedException("The archiver needs only the outbox.");
 
@@ -77,6 +83,58 @@ internal sealed class InMemoryTransferJournal : ITransferJournal, IDocumentOutbo
         }
     }
 
+    public bool MarkSourceMissing(string documentKey, string workerId, string reason, DateTimeOffset at)
+    {
+        lock (_gate)
+        {
+            if (!_outbox.TryGetValue(documentKey, out OutboxItem? item) || item.ClaimedBy != workerId || item.State != OutboxState.Pending) return false;
+            item.State = OutboxState.SourceMissing;
+            item.ClaimedBy = null;
+            item.LeaseUntil = null;
+            item.LastError = reason;
+            item.StateReason = reason;
+            item.StateChangedBy = workerId;
+            item.StateChangedAt = at;
+            return true;
+        }
+    }
+
+    public OutboxItem? GetItem(string documentKey)
+    {
+        lock (_gate) return _outbox.TryGetValue(documentKey, out OutboxItem? item) ? Copy(item) : null;
+    }
+
+    public OutboxChangeResult Reset(string documentKey, string changedBy, DateTimeOffset now) => Change(documentKey, now, item =>
+    {
+        item.State = OutboxState.Pending;
+        item.NextAttemptAt = now;
+        item.StateReason = null;
+        item.StateChangedBy = changedBy;
+        item.StateChangedAt = now;
+    });
+
+    public OutboxChangeResult Abandon(string documentKey, string reason, string changedBy, DateTimeOffset now) => Change(documentKey, now, item =>
+    {
+        item.State = OutboxState.Abandoned;
+        item.StateReason = reason;
+        item.StateChangedBy = changedBy;
+        item.StateChangedAt = now;
+    });
+
+    private OutboxChangeResult Change(string documentKey, DateTimeOffset now, Action<OutboxItem> change)
+    {
+        lock (_gate)
+        {
+            if (!_outbox.TryGetValue(documentKey, out OutboxItem? item)) return new OutboxChangeResult(OutboxChange.NotFound, null);
+            if (item.State != OutboxState.Pending && item.State != OutboxState.SourceMissing) return new OutboxChangeResult(OutboxChange.NotAllowed, Copy(item));
+            if (item.LeaseUntil > now) return new OutboxChangeResult(OutboxChange.Leased, Copy(item));
+            item.ClaimedBy = null;
+            item.LeaseUntil = null;
+            change(item);
+            return new OutboxChangeResult(OutboxChange.Changed, Copy(item));
+        }
+    }
+
     public IReadOnlyList<OutboxItem> GetOutbox(OutboxState? state)
     {
         lock (_gate)
@@ -112,5 +170,9 @@ internal sealed class InMemoryTransferJournal : ITransferJournal, IDocumentOutbo
         LeaseUntil = i.LeaseUntil,
         StoredLocation = i.StoredLocation,
         ArchivedAt = i.ArchivedAt,
+        FallbackSource = i.FallbackSource,
+        StateReason = i.StateReason,
+        StateChangedBy = i.StateChangedBy,
+        StateChangedAt = i.StateChangedAt,
     };
 }

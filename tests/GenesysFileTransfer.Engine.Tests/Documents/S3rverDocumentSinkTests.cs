@@ -3,6 +3,7 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using GenesysFileTransfer.Engine.Documents;
+using GenesysFileTransfer.Engine.Journal;
 
 namespace GenesysFileTransfer.Engine.Tests.Documents;
 
@@ -118,6 +119,26 @@ public sealed class S3rverDocumentSinkTests : IClassFixture<S3rverPeer>, IDispos
 
         Assert.True(repaired.Repaired);
         Assert.Equal(document.Sha256, DocumentTestKit.Sha256Of(await File.ReadAllBytesAsync(_s3rver.ObjectFile(bucket, key))));
+    }
+
+    [Fact]
+    public async Task The_archiver_reports_a_damaged_object_it_repaired_and_the_audit_log_says_so()
+    {
+        string bucket = await _s3rver.CreateBucketAsync();
+        using S3DocumentSink sink = _s3rver.Sink(bucket);
+        using var kit = new DocumentTestKit();
+        string path = kit.WriteFile("statement.pdf", "%PDF-1.4 the statement as it was sent");
+        OutboxItem item = kit.EnqueueTransfer(path, DateTimeOffset.UtcNow);
+        string key = sink.KeyFor(item.DocumentKey, item.FileName);
+        byte[] damaged = System.Text.Encoding.ASCII.GetBytes("%PDF-1.4 the statement as it was sent, framed");
+        await PutPlainAsync(bucket, key, damaged, item.Sha256!);
+
+        DocumentArchiveOutcome outcome = (await kit.Archiver(sink, TimeProvider.System).ArchiveNextAsync(CancellationToken.None))!;
+
+        Assert.True(outcome.Succeeded);
+        Assert.True(outcome.Document!.Repaired);
+        Assert.Equal(item.Sha256, DocumentTestKit.Sha256Of(await File.ReadAllBytesAsync(_s3rver.ObjectFile(bucket, key))));
+        Assert.Contains(kit.AuditRecords(), r => r.GetProperty("operation").GetString() == "archive" && r.GetProperty("status").GetString() == "repaired");
     }
 
     [Fact]

@@ -18,7 +18,12 @@ internal sealed class FakeWebhookJournal : ITransferJournal, IEventLedger, IDocu
 
     public string Location => "memory";
 
-    public ITransferStore Transfers => throw new NotSupportedException("The callback processor does not read transfers here.");
+    private readonly Documents.InMemoryTransferLookup _transfers = new();
+
+    /// <summary>Only the lookups the processor makes (by media id); <see cref="AddTransfer"/> fills it.</summary>
+    public ITransferStore Transfers => _transfers;
+
+    public void AddTransfer(JournalTransfer transfer) => _transfers.Add(transfer);
 
     public IEventLedger Events => this;
 
@@ -90,7 +95,15 @@ internal sealed class FakeWebhookJournal : ITransferJournal, IEventLedger, IDocu
         }
     }
 
+    public OutboxItem? GetItem(string documentKey)
+    {
+        lock (_gate) return _outbox.TryGetValue(documentKey, out OutboxItem? item) ? item : null;
+    }
+
     public OutboxItem? ClaimNext(string workerId, DateTimeOffset now, TimeSpan lease) => throw new NotSupportedException();
+    public bool MarkSourceMissing(string documentKey, string workerId, string reason, DateTimeOffset at) => throw new NotSupportedException();
+    public OutboxChangeResult Reset(string documentKey, string changedBy, DateTimeOffset now) => throw new NotSupportedException();
+    public OutboxChangeResult Abandon(string documentKey, string reason, string changedBy, DateTimeOffset now) => throw new NotSupportedException();
     public bool MarkArchived(string documentKey, string workerId, string storedLocation, DateTimeOffset at) => throw new NotSupportedException();
     public bool MarkRetry(string documentKey, string workerId, string error, DateTimeOffset nextAttemptAt) => throw new NotSupportedException();
 

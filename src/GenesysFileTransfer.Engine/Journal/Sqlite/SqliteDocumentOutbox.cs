@@ -16,10 +16,13 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
     {
         private const string Pending = "pending";
         private const string Archived = "archived";
+        private const string SourceMissing = "source_missing";
+        private const string Abandoned = "abandoned";
 
         private const string OutboxColumns =
             "document_key, kind, transfer_id, conversation_id, message_id, attachment_id, source, file_name, content_type, sha256, " +
-            "length, metadata_json, state, attempts, enqueued_at, next_attempt_at, last_error, claimed_by, lease_until, stored_location, archived_at";
+            "length, metadata_json, state, attempts, enqueued_at, next_attempt_at, last_error, claimed_by, lease_until, stored_location, archived_at, " +
+            "fallback_source, state_reason, state_changed_by, state_changed_at";
 
         private readonly SqliteDatabase _db;
 
@@ -43,7 +46,8 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
                 transaction,
                 "INSERT INTO outbox (" + OutboxColumns + ") VALUES ($document_key, $kind, $transfer_id, $conversation_id, $message_id, " +
                 "$attachment_id, $source, $file_name, $content_type, $sha256, $length, $metadata_json, $state, $attempts, $enqueued_at, " +
-                "$next_attempt_at, $last_error, $claimed_by, $lease_until, $stored_location, $archived_at) ON CONFLICT (document_key) DO NOTHING;");
+                "$next_attempt_at, $last_error, $claimed_by, $lease_until, $stored_location, $archived_at, $fallback_source, $state_reason, " +
+                "$state_changed_by, $state_changed_at) ON CONFLICT (document_key) DO NOTHING;");
             Bind(command, "$document_key", item.DocumentKey);
             Bind(command, "$kind", item.Kind);
             Bind(command, "$transfer_id", item.TransferId is Guid id ? Id(id) : null);
@@ -56,7 +60,7 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
             Bind(command, "$sha256", item.Sha256);
             Bind(command, "$length", item.Length);
             Bind(command, "$metadata_json", item.MetadataJson ?? "{}");
-            Bind(command, "$state", item.State == OutboxState.Archived ? Archived : Pending);
+            Bind(command, "$state", StateText(item.State));
             Bind(command, "$attempts", item.Attempts);
             Bind(command, "$enqueued_at", Time(item.EnqueuedAt));
             Bind(command, "$next_attempt_at", Time(item.NextAttemptAt));
@@ -65,6 +69,10 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
             Bind(command, "$lease_until", Time(item.LeaseUntil));
             Bind(command, "$stored_location", item.StoredLocation);
             Bind(command, "$archived_at", Time(item.ArchivedAt));
+            Bind(command, "$fallback_source", item.FallbackSource);
+            Bind(command, "$state_reason", item.StateReason);
+            Bind(command, "$state_changed_by", item.StateChangedBy);
+            Bind(command, "$state_changed_at", Time(item.StateChangedAt));
             return command.ExecuteNonQuery() == 1;
         }
 
@@ -124,6 +132,83 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
                 return command.ExecuteNonQuery() == 1;
             });
 
+        public bool MarkSourceMissing(string documentKey, string workerId, string reason, DateTimeOffset at) =>
+            _db.Run("set document " + documentKey + " aside as missing its source", connection =>
+            {
+                using SqliteCommand command = Command(
+                    connection,
+                    null,
+                    "UPDATE outbox SET state = '" + SourceMissing + "', claimed_by = NULL, lease_until = NULL, last_error = $reason, state_reason = $reason, " +
+                    "state_changed_by = $worker, state_changed_at = $at WHERE document_key = $document_key AND claimed_by = $worker AND state = '" + Pending + "';");
+                Bind(command, "$document_key", documentKey);
+                Bind(command, "$worker", workerId);
+                Bind(command, "$reason", reason);
+                Bind(command, "$at", Time(at));
+                return command.ExecuteNonQuery() == 1;
+            });
+
+        public OutboxItem? GetItem(string documentKey) =>
+            _db.Run("read document " + documentKey + " from the outbox", connection => Read(connection, null, documentKey));
+
+        public OutboxChangeResult Reset(string documentKey, string changedBy, DateTimeOffset now) =>
+            Change(
+                "reset document " + documentKey,
+                documentKey,
+                now,
+                "state = '" + Pending + "', next_attempt_at = $now, claimed_by = NULL, lease_until = NULL, state_reason = NULL, " +
+                "state_changed_by = $by, state_changed_at = $now",
+                command => Bind(command, "$by", changedBy));
+
+        public OutboxChangeResult Abandon(string documentKey, string reason, string changedBy, DateTimeOffset now) =>
+            Change(
+                "abandon document " + documentKey,
+                documentKey,
+                now,
+                "state = '" + Abandoned + "', claimed_by = NULL, lease_until = NULL, state_reason = $reason, state_changed_by = $by, state_changed_at = $now",
+                command =>
+                {
+                    Bind(command, "$by", changedBy);
+                    Bind(command, "$reason", reason);
+                });
+
+        /// <summary>
+        /// One operator change in one write transaction: the update applies only to a pending or source-missing item
+        /// without a live lease; when it does not apply, the same transaction reads the item to say why.
+        /// </summary>
+        private OutboxChangeResult Change(string action, string documentKey, DateTimeOffset now, string assignments, Action<SqliteCommand> bind) =>
+            _db.InTransaction(action, (connection, transaction) =>
+            {
+                using (SqliteCommand command = Command(
+                    connection,
+                    transaction,
+                    "UPDATE outbox SET " + assignments + " WHERE document_key = $document_key AND state IN ('" + Pending + "', '" + SourceMissing + "') " +
+                    "AND (lease_until IS NULL OR lease_until <= $now) RETURNING " + OutboxColumns + ";"))
+                {
+                    Bind(command, "$document_key", documentKey);
+                    Bind(command, "$now", Time(now));
+                    bind(command);
+                    using SqliteDataReader reader = command.ExecuteReader();
+                    if (reader.Read())
+                    {
+                        return new OutboxChangeResult(OutboxChange.Changed, ReadOutboxItem(reader));
+                    }
+                }
+
+                OutboxItem? current = Read(connection, transaction, documentKey);
+                OutboxChange refusal = current is null ? OutboxChange.NotFound
+                    : current.State == OutboxState.Pending || current.State == OutboxState.SourceMissing ? OutboxChange.Leased
+                    : OutboxChange.NotAllowed;
+                return new OutboxChangeResult(refusal, current);
+            });
+
+        private static OutboxItem? Read(SqliteConnection connection, SqliteTransaction? transaction, string documentKey)
+        {
+            using SqliteCommand command = Command(connection, transaction, "SELECT " + OutboxColumns + " FROM outbox WHERE document_key = $document_key;");
+            Bind(command, "$document_key", documentKey);
+            using SqliteDataReader reader = command.ExecuteReader();
+            return reader.Read() ? ReadOutboxItem(reader) : null;
+        }
+
         /// <summary>Outbox items in the order they were enqueued; every item when <paramref name="state"/> is null.</summary>
         public IReadOnlyList<OutboxItem> GetOutbox(OutboxState? state) =>
             _db.Run("read the outbox", connection =>
@@ -131,7 +216,7 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
                 using SqliteCommand command = Command(connection, null, "SELECT " + OutboxColumns + " FROM outbox" + (state is null ? string.Empty : " WHERE state = $state") + " ORDER BY enqueued_at, document_key;");
                 if (state is OutboxState wanted)
                 {
-                    Bind(command, "$state", wanted == OutboxState.Archived ? Archived : Pending);
+                    Bind(command, "$state", StateText(wanted));
                 }
 
                 var items = new List<OutboxItem>();
@@ -158,7 +243,7 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
             Sha256 = NullableString(reader, 9),
             Length = reader.IsDBNull(10) ? (long?)null : reader.GetInt64(10),
             MetadataJson = reader.GetString(11),
-            State = reader.GetString(12) == Archived ? OutboxState.Archived : OutboxState.Pending,
+            State = ParseState(reader.GetString(12)),
             Attempts = reader.GetInt32(13),
             EnqueuedAt = ParseTime(reader.GetString(14)),
             NextAttemptAt = ParseTime(reader.GetString(15)),
@@ -167,6 +252,32 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
             LeaseUntil = NullableTime(reader, 18),
             StoredLocation = NullableString(reader, 19),
             ArchivedAt = NullableTime(reader, 20),
+            FallbackSource = NullableString(reader, 21),
+            StateReason = NullableString(reader, 22),
+            StateChangedBy = NullableString(reader, 23),
+            StateChangedAt = NullableTime(reader, 24),
         };
+
+        private static string StateText(OutboxState state)
+        {
+            switch (state)
+            {
+                case OutboxState.Archived: return Archived;
+                case OutboxState.SourceMissing: return SourceMissing;
+                case OutboxState.Abandoned: return Abandoned;
+                default: return Pending;
+            }
+        }
+
+        private static OutboxState ParseState(string text)
+        {
+            switch (text)
+            {
+                case Archived: return OutboxState.Archived;
+                case SourceMissing: return OutboxState.SourceMissing;
+                case Abandoned: return OutboxState.Abandoned;
+                default: return OutboxState.Pending;
+            }
+        }
     }
 }

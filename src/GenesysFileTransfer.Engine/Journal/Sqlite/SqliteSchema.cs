@@ -110,6 +110,17 @@ CREATE UNIQUE INDEX transfers_by_key ON transfers (idempotency_key);
 CREATE INDEX transfers_by_media ON transfers (media_id);
 CREATE INDEX transfer_history_by_media ON transfer_history (media_id);
 ",
+
+            // Version 3: outbox items an operator can see and decide on. A second source (a callback's attachment URL
+            // for a transfer's document), and why, by whom and when an item last changed state (a missing source, an
+            // abandoned document). New states 'source_missing' and 'abandoned' need no schema change.
+            @"
+ALTER TABLE outbox ADD COLUMN fallback_source TEXT;
+ALTER TABLE outbox ADD COLUMN state_reason TEXT;
+ALTER TABLE outbox ADD COLUMN state_changed_by TEXT;
+ALTER TABLE outbox ADD COLUMN state_changed_at TEXT;
+CREATE INDEX outbox_by_transfer ON outbox (transfer_id);
+",
         };
 
         public static int LatestVersion => Migrations.Length;
