@@ -1,8 +1,9 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
-using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Net.Http;
 using System.Threading;
 using System.Threading.Tasks;
@@ -126,6 +127,19 @@ namespace GenesysFileTransfer.Engine.Documents
             }
 
             return summary;
+        }
+
+        /// <summary>
+        /// What a run would try now, by the archiver's clock: pending, due, not leased, oldest first, at most
+        /// <paramref name="maxItems"/>. Other workers may take some of them before this one does.
+        /// </summary>
+        public IReadOnlyList<OutboxItem> DueItems(int? maxItems)
+        {
+            DateTimeOffset now = _time.GetUtcNow();
+            IEnumerable<OutboxItem> due = _outbox.GetOutbox(OutboxState.Pending)
+                .Where(i => i.NextAttemptAt <= now && (i.LeaseUntil is null || i.LeaseUntil <= now))
+                .OrderBy(i => i.NextAttemptAt).ThenBy(i => i.EnqueuedAt);
+            return (maxItems is int max ? due.Take(Math.Max(0, max)) : due).ToList();
         }
 
         /// <summary>Claims and archives the next due item; null when none is due.</summary>

@@ -91,7 +91,16 @@ namespace GenesysFileTransfer.Commands
                 }
 
                 AuditLog audit = JournalResolver.OpenAudit(this, AuditLogPath, connection, DocumentErrorIds.AuditLogUnavailable, out ownAudit);
-                List<OutboxItem> due = DueItems(journal);
+                // With a connection, a delivered file that is gone locally is fetched again from Genesys.
+                var archiver = new DocumentArchiver(
+                    journal.Outbox,
+                    sink,
+                    audit,
+                    new DocumentArchiverOptions { CorrelationId = CorrelationId, StagingDirectory = StagingFolder(journal) },
+                    time: null,
+                    transfers: journal.Transfers,
+                    mediaLocator: connection?.MediaLocator);
+                IReadOnlyList<OutboxItem> due = archiver.DueItems(MaxItems);
                 WriteVerbose($"{due.Count} document(s) due in the outbox of '{journal.Location}'; archiving into {sink.Description}.");
                 if (due.Count == 0)
                 {
@@ -103,15 +112,6 @@ namespace GenesysFileTransfer.Commands
                     return;
                 }
 
-                // With a connection, a delivered file that is gone locally is fetched again from Genesys.
-                var archiver = new DocumentArchiver(
-                    journal.Outbox,
-                    sink,
-                    audit,
-                    new DocumentArchiverOptions { CorrelationId = CorrelationId, StagingDirectory = StagingFolder(journal) },
-                    time: null,
-                    transfers: journal.Transfers,
-                    mediaLocator: connection?.MediaLocator);
                 int expected = due.Count;
                 DocumentDrainSummary summary = Run((queue, stop) =>
                 {
@@ -205,21 +205,11 @@ namespace GenesysFileTransfer.Commands
             return folder is null ? null : Path.Combine(folder, "document-staging");
         }
 
-        /// <summary>What a run would try now: pending, due, not leased, oldest first, at most -MaxItems.</summary>
-        private List<OutboxItem> DueItems(ITransferJournal journal)
-        {
-            DateTimeOffset now = DateTimeOffset.UtcNow;
-            IEnumerable<OutboxItem> due = journal.Outbox.GetOutbox(OutboxState.Pending)
-                .Where(i => i.NextAttemptAt <= now && (i.LeaseUntil is null || i.LeaseUntil <= now))
-                .OrderBy(i => i.NextAttemptAt).ThenBy(i => i.EnqueuedAt);
-            return (MaxItems is int max ? due.Take(max) : due).ToList();
-        }
-
         /// <summary>
         /// -WhatIf lists each document that would be archived; otherwise one confirmation for the run, since the
         /// outbox hands items out one at a time and other workers may take some of them meanwhile.
         /// </summary>
-        private bool Approve(List<OutboxItem> due, IDocumentSink sink, ITransferJournal journal)
+        private bool Approve(IReadOnlyList<OutboxItem> due, IDocumentSink sink, ITransferJournal journal)
         {
             if (IsWhatIf())
             {
