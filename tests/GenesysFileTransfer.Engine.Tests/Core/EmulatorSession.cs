@@ -41,7 +41,8 @@ internal sealed class EmulatorSession : IAsyncDisposable
     }
 
     /// <param name="journalPath">The transfer journal; none (transfers in memory only) when null.</param>
-    public async Task<GenesysConnection> ConnectAsync(string secret = EmulatorDefaults.ClientSecret, RetryOptions? retry = null, string? journalPath = null)
+    /// <param name="configure">Last changes to the connection options (lease lengths, say).</param>
+    public async Task<GenesysConnection> ConnectAsync(string secret = EmulatorDefaults.ClientSecret, RetryOptions? retry = null, string? journalPath = null, Action<ConnectionOptions>? configure = null)
     {
         var options = new ConnectionOptions(
             GenesysEnvironment.FromBaseUri(Host.BaseUri),
@@ -53,6 +54,7 @@ internal sealed class EmulatorSession : IAsyncDisposable
             DisableJournal = journalPath is null,
             Retry = retry ?? new RetryOptions { BaseDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(100) },
         };
+        configure?.Invoke(options);
         Connection = await GenesysConnection.ConnectAsync(options, "test-correlation", CancellationToken.None);
         return Connection;
     }
