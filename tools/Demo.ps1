@@ -164,7 +164,8 @@ try {
     } | Format-Table | Out-String | Write-Host
 
     # Genesys answers each delivery with a signed callback announcing the attachment; wait until the listener has
-    # acknowledged one per delivered file, then archive everything queued into the local DMS folder.
+    # acknowledged one per delivered file, then archive everything queued into the local DMS folder. A callback about
+    # a file this module sent is that transfer's document, so each delivered file is archived exactly once.
     $deliveredCount = @($rows | Where-Object Outcome -eq 'Delivered').Count
     $deadline = [DateTime]::UtcNow.AddSeconds(30)
     do {
@@ -188,12 +189,12 @@ try {
         Write-Host "Unexpected outcome for: $($unexpected.File -join ', ')" -ForegroundColor Red
         exit 1
     }
-    $attachments = @($archived | Where-Object Kind -eq 'attachment')
-    if ($attachments.Count -ne $deliveredCount -or $again.Count -ne 0) {
-        Write-Host "Expected $deliveredCount archived callback attachments and nothing on the second sync; got $($attachments.Count) and $($again.Count)." -ForegroundColor Red
+    $acceptedCallbacks = @($received | Where-Object Accepted).Count
+    if ($archived.Count -ne $deliveredCount -or $documentsOnDisk.Count -ne $deliveredCount -or $acceptedCallbacks -ne $deliveredCount -or $again.Count -ne 0) {
+        Write-Host "Expected $deliveredCount accepted callbacks, $deliveredCount archived documents (one per delivered file) and nothing on the second sync; got $acceptedCallbacks, $($archived.Count) and $($again.Count)." -ForegroundColor Red
         exit 1
     }
-    Write-Host 'Every file ended as expected: 4 delivered, 1 refused by local validation, 1 rejected by Genesys; every callback attachment archived once.' -ForegroundColor Green
+    Write-Host 'Every file ended as expected: 4 delivered, 1 refused by local validation, 1 rejected by Genesys; every delivered file archived exactly once, its callback recognized as the same document.' -ForegroundColor Green
 }
 finally {
     if (Get-Variable -Name listener -ErrorAction SilentlyContinue) { $null = Stop-DemoListener -Listener $listener }
