@@ -1,5 +1,8 @@
 @{
     RootModule           = 'GenesysFileTransfer.dll'
+    # Imported before the RootModule: it serves the engine and its libraries from dependencies/ (a private load
+    # context on PowerShell 7), which the cmdlet assembly needs as soon as PowerShell inspects its cmdlets.
+    NestedModules        = @('GenesysFileTransfer.Loader.dll')
     ModuleVersion        = '0.1.0'
     GUID                 = '6f0b7f57-3c2e-4d0e-9a55-1f4c7a0f2b61'
     Author               = 'GenesysFileTransfer contributors'

@@ -60,6 +60,9 @@ $Paths = @{
     Peers         = Join-Path $PSScriptRoot 'tests/peers'
 }
 $Paths.StagedManifest = Join-Path $Paths.Module "$ModuleName.psd1"
+# The assemblies PowerShell loads itself, in its default load context; everything else is staged in dependencies/.
+$ModuleRootAssemblies = "$ModuleName.dll", "$ModuleName.Loader.dll"
+$DependencyFolder = 'dependencies'
 $Paths.EmulatorDll = Join-Path $Paths.EmulatorOut "$ModuleName.Emulator.dll"
 
 # Counts from each test runner; a runner that could not run records an Error instead of counts.
@@ -204,16 +207,24 @@ Add-Task -Name Build -Action {
         $_.Extension -ne '.pdb' -and
         $_.Name -notlike '*.deps.json'
     }
+    # Only the loader and the cmdlet assembly sit in the module folder; the engine and every library it uses go to
+    # dependencies/, where the loader serves them from a private load context (PowerShell 7) or to the module's own
+    # requests only (Windows PowerShell 5.1). A new package needs no change here or in the loader.
+    $dependencies = Join-Path $Paths.Module $DependencyFolder
     foreach ($file in $files) {
         $relative = $file.FullName.Substring($publishRoot.Length).TrimStart('\', '/')
-        $target = Join-Path $Paths.Module $relative
+        $target = if ($relative -in $ModuleRootAssemblies) { Join-Path $Paths.Module $relative } else { Join-Path $dependencies $relative }
         $null = New-Item -ItemType Directory -Path (Split-Path $target -Parent) -Force
         Copy-Item -LiteralPath $file.FullName -Destination $target
+    }
+    foreach ($name in $ModuleRootAssemblies) {
+        if (-not (Test-Path -LiteralPath (Join-Path $Paths.Module $name))) { throw "The publish output has no $name." }
     }
     if (Test-Path -LiteralPath $Paths.FormatFile) {
         Copy-Item -LiteralPath $Paths.FormatFile -Destination $Paths.Module -Force
     }
-    Copy-NativeSqlite -Destination $Paths.Module
+    # Beside the engine, which loads it from its own folder (SqliteNativeLibrary.cs).
+    Copy-NativeSqlite -Destination $dependencies
 
     $helpOut = Join-Path $Paths.Module 'en-US'
     $null = New-Item -ItemType Directory -Path $helpOut -Force

@@ -59,6 +59,9 @@ Describe 'Staged module folder' {
 
     It 'holds every file the manifest names' {
         Join-Path $moduleFolder $manifest.RootModule | Should -Exist
+        foreach ($nested in @($manifest['NestedModules'] | Where-Object { $_ })) {
+            Join-Path $moduleFolder $nested | Should -Exist
+        }
         foreach ($format in @($manifest['FormatsToProcess'] | Where-Object { $_ })) {
             Join-Path $moduleFolder $format | Should -Exist
         }

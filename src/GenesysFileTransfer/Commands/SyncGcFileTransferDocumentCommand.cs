@@ -97,7 +97,6 @@ namespace GenesysFileTransfer.Commands
                     sink,
                     audit,
                     new DocumentArchiverOptions { CorrelationId = CorrelationId, StagingDirectory = StagingFolder(journal) },
-                    time: null,
                     transfers: journal.Transfers,
                     mediaLocator: connection?.MediaLocator);
                 IReadOnlyList<OutboxItem> due = archiver.DueItems(MaxItems);
