@@ -223,13 +223,17 @@ Add-Task -Name Build -Action {
     if (Test-Path -LiteralPath $Paths.FormatFile) {
         Copy-Item -LiteralPath $Paths.FormatFile -Destination $Paths.Module -Force
     }
+    Copy-Item -LiteralPath (Join-Path $PSScriptRoot 'LICENSE') -Destination $Paths.Module
     # Beside the engine, which loads it from its own folder (SqliteNativeLibrary.cs).
     Copy-NativeSqlite -Destination $dependencies
 
     $helpOut = Join-Path $Paths.Module 'en-US'
     $null = New-Item -ItemType Directory -Path $helpOut -Force
     Import-Module (Join-Path $Paths.Tools 'HelpBuilder.psm1') -Force
-    $maml = ConvertTo-MamlHelp -MarkdownPath $Paths.HelpSource -OutputPath (Join-Path $helpOut "$ModuleName.dll-Help.xml")
+    # The online version of each cmdlet's help is its markdown in the repository, under the manifest's ProjectUri.
+    $projectUri = (Import-PowerShellDataFile -LiteralPath $Paths.Manifest).PrivateData.PSData.ProjectUri
+    $maml = ConvertTo-MamlHelp -MarkdownPath $Paths.HelpSource -OutputPath (Join-Path $helpOut "$ModuleName.dll-Help.xml") `
+        -OnlineUriFormat "$projectUri/blob/main/en-US/{0}.md"
     $exported = @((Import-PowerShellDataFile -LiteralPath $Paths.Manifest).CmdletsToExport)
     $documented = @(Get-ChildItem -LiteralPath $Paths.HelpSource -Filter '*-*.md' -File | ForEach-Object BaseName)
     foreach ($name in $documented | Where-Object { $_ -notin $exported }) {

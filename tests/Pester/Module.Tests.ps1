@@ -15,6 +15,15 @@ BeforeAll {
 }
 
 Describe 'Module manifest' {
+    It 'carries what the PowerShell Gallery shows: project, licence and release notes' {
+        $psData = $manifest.PrivateData.PSData
+        $psData.ProjectUri | Should -Match '^https://'
+        $psData.LicenseUri | Should -Be "$($psData.ProjectUri)/blob/main/LICENSE"
+        $psData.ReleaseNotes | Should -Not -BeNullOrEmpty
+        Join-Path $moduleFolder 'LICENSE' | Should -Exist
+        Get-Content -LiteralPath (Join-Path $moduleFolder 'LICENSE') -Raw | Should -Match 'MIT License[\s\S]*GenesysFileTransfer contributors'
+    }
+
     It 'passes Test-ModuleManifest' {
         { Test-ModuleManifest -Path $manifestPath -ErrorAction Stop } | Should -Not -Throw
     }

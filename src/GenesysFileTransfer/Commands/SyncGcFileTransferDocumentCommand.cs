@@ -19,7 +19,7 @@ namespace GenesysFileTransfer.Commands
     /// one output object per archived document; a document that fails is a non-terminating error and waits in the
     /// outbox for the next run with backoff.
     /// </summary>
-    [Cmdlet(VerbsData.Sync, "GcFileTransferDocument", DefaultParameterSetName = FolderSet, SupportsShouldProcess = true)]
+    [Cmdlet(VerbsData.Sync, "GcFileTransferDocument", DefaultParameterSetName = FolderSet, SupportsShouldProcess = true, HelpUri = HelpLinks.CmdletHelp + "Sync-GcFileTransferDocument.md")]
     [OutputType(typeof(ArchivedDocument))]
     public sealed class SyncGcFileTransferDocumentCommand : AsyncPSCmdlet
     {
