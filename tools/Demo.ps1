@@ -188,12 +188,14 @@ try {
         Write-Host "Unexpected outcome for: $($unexpected.File -join ', ')" -ForegroundColor Red
         exit 1
     }
-    $attachments = @($archived | Where-Object Kind -eq 'attachment')
-    if ($attachments.Count -ne $deliveredCount -or $again.Count -ne 0) {
-        Write-Host "Expected $deliveredCount archived callback attachments and nothing on the second sync; got $($attachments.Count) and $($again.Count)." -ForegroundColor Red
+    # One document per delivered file, callbacks or not: a callback for a transfer's own media settles onto that
+    # transfer's document instead of adding a second one.
+    $accepted = @($received | Where-Object Accepted).Count
+    if ($archived.Count -ne $deliveredCount -or $documentsOnDisk.Count -ne $deliveredCount -or $accepted -ne $deliveredCount -or $again.Count -ne 0) {
+        Write-Host "Expected $deliveredCount accepted callbacks, $deliveredCount archived documents and nothing on the second sync; got $accepted, $($archived.Count) and $($again.Count)." -ForegroundColor Red
         exit 1
     }
-    Write-Host 'Every file ended as expected: 4 delivered, 1 refused by local validation, 1 rejected by Genesys; every callback attachment archived once.' -ForegroundColor Green
+    Write-Host 'Every file ended as expected: 4 delivered, 1 refused by local validation, 1 rejected by Genesys; every callback verified and accepted, one document per delivered file, archived once.' -ForegroundColor Green
 }
 finally {
     if (Get-Variable -Name listener -ErrorAction SilentlyContinue) { $null = Stop-DemoListener -Listener $listener }
