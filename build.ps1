@@ -12,11 +12,15 @@ A small task graph; each task names the tasks it needs, and each runs at most on
               'npm ci', only when they are missing; Node.js and npm come from apt-get when missing (Debian, as root).
   UnitTest    TestPeers, then runs the xunit tests (dotnet test), results in out/TestResults/unit-tests.trx.
   PesterTest  Build and TestPeers, then runs tests/Pester in a fresh PowerShell against the staged module.
-  Test        UnitTest and PesterTest; ends with 'Tests: N passed, M failed'.
+  PackageTest Package, then runs tests/Package in a fresh PowerShell: Azure Automation's rules against the .zip, and
+              Install-PSResource of the .nupkg from a local file repository, imported by name.
+  Test        UnitTest, PesterTest and PackageTest; ends with 'Tests: N passed, M failed'.
   Demo        Build, then runs tools/Demo.ps1 against the staged module and the emulator.
-  Package     Build, then zips the staged module and makes a .nupkg through a local PSResourceGet repository.
+  Package     Build, then out/package/: GenesysFileTransfer.zip (checked against Azure Automation's rules: names,
+              paths under 140 characters, under 100 MB) and a .nupkg made through a local PSResourceGet repository.
   Bench       Build, then runs tools/Bench.ps1: each performance target against its reference on a fresh emulator,
-              results in docs/benchmarks.md (about five minutes; not part of Test, asserts nothing).
+              results in docs/benchmarks.md, then tools/BenchImport.ps1 (import and first-command time before and
+              after isolation; about a minute alone) (about six minutes; not part of Test, asserts nothing).
 
 Exit code 1 when a task fails, a test fails, or a test runner could not run.
 .EXAMPLE
@@ -28,7 +32,7 @@ Several tasks need -Command: 'pwsh -File' passes 'Clean,Build' on as one string,
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'UnitTest', 'PesterTest', 'TestPeers', 'Demo', 'Package', 'Bench', 'Clean')]
+    [ValidateSet('Build', 'Test', 'UnitTest', 'PesterTest', 'PackageTest', 'TestPeers', 'Demo', 'Package', 'Bench', 'Clean')]
     [string[]] $Task = 'Build',
     [string] $Configuration = 'Release',
     [string] $OutputPath = "$PSScriptRoot/out"
@@ -51,6 +55,7 @@ $Paths = @{
     Emulator      = Join-Path $PSScriptRoot "src/$ModuleName.Emulator"
     UnitTests     = Join-Path $PSScriptRoot "tests/$ModuleName.Engine.Tests"
     PesterTests   = Join-Path $PSScriptRoot 'tests/Pester'
+    PackageTests  = Join-Path $PSScriptRoot 'tests/Package'
     HelpSource    = Join-Path $PSScriptRoot 'en-US'
     Tools         = Join-Path $PSScriptRoot 'tools'
     Publish       = Join-Path $OutputPath "obj/publish/$ModuleName"
@@ -60,7 +65,11 @@ $Paths = @{
     Peers         = Join-Path $PSScriptRoot 'tests/peers'
 }
 $Paths.StagedManifest = Join-Path $Paths.Module "$ModuleName.psd1"
+# The assemblies PowerShell loads itself, in its default load context; everything else is staged in dependencies/.
+$ModuleRootAssemblies = "$ModuleName.dll", "$ModuleName.Loader.dll"
+$DependencyFolder = 'dependencies'
 $Paths.EmulatorDll = Join-Path $Paths.EmulatorOut "$ModuleName.Emulator.dll"
+$Paths.Zip = Join-Path $OutputPath "package/$ModuleName.zip"
 
 # Counts from each test runner; a runner that could not run records an Error instead of counts.
 $TestRuns = [System.Collections.Generic.List[object]]::new()
@@ -147,6 +156,20 @@ function Install-NodeJs {
     Invoke-Native apt-get @('install', '-y', '--no-install-recommends', 'nodejs', 'npm') | Out-Null
 }
 
+function Add-PesterRun([string] $Runner, [string] $Json, [int] $ExitCode) {
+    if (-not (Test-Path -LiteralPath $Json)) {
+        $TestRuns.Add([pscustomobject]@{ Runner = $Runner; Passed = 0; Failed = 0; Error = "Pester wrote no results (exit code $ExitCode)." })
+        return
+    }
+    $summary = Get-Content -LiteralPath $Json -Raw | ConvertFrom-Json
+    $errorText = $null
+    if ($ExitCode -ne 0 -and $summary.failed -eq 0) {
+        $errorText = "Pester exited with code $ExitCode although its results list no failed test."
+    }
+    $TestRuns.Add([pscustomobject]@{ Runner = $Runner; Passed = [int]$summary.passed; Failed = [int]$summary.failed; Error = $errorText })
+    Write-Host "$Runner tests: $($summary.passed) passed, $($summary.failed) failed, results in $Json"
+}
+
 function Assert-SourceManifest {
     if (-not (Test-Path -LiteralPath $Paths.Manifest -PathType Leaf)) {
         throw "The source manifest '$($Paths.Manifest)' is missing; the module cannot be staged without it."
@@ -204,21 +227,33 @@ Add-Task -Name Build -Action {
         $_.Extension -ne '.pdb' -and
         $_.Name -notlike '*.deps.json'
     }
+    # Only the loader and the cmdlet assembly sit in the module folder; the engine and every library it uses go to
+    # dependencies/, where the loader serves them from a private load context (PowerShell 7) or to the module's own
+    # requests only (Windows PowerShell 5.1). A new package needs no change here or in the loader.
+    $dependencies = Join-Path $Paths.Module $DependencyFolder
     foreach ($file in $files) {
         $relative = $file.FullName.Substring($publishRoot.Length).TrimStart('\', '/')
-        $target = Join-Path $Paths.Module $relative
+        $target = if ($relative -in $ModuleRootAssemblies) { Join-Path $Paths.Module $relative } else { Join-Path $dependencies $relative }
         $null = New-Item -ItemType Directory -Path (Split-Path $target -Parent) -Force
         Copy-Item -LiteralPath $file.FullName -Destination $target
+    }
+    foreach ($name in $ModuleRootAssemblies) {
+        if (-not (Test-Path -LiteralPath (Join-Path $Paths.Module $name))) { throw "The publish output has no $name." }
     }
     if (Test-Path -LiteralPath $Paths.FormatFile) {
         Copy-Item -LiteralPath $Paths.FormatFile -Destination $Paths.Module -Force
     }
-    Copy-NativeSqlite -Destination $Paths.Module
+    Copy-Item -LiteralPath (Join-Path $PSScriptRoot 'LICENSE') -Destination $Paths.Module
+    # Beside the engine, which loads it from its own folder (SqliteNativeLibrary.cs).
+    Copy-NativeSqlite -Destination $dependencies
 
     $helpOut = Join-Path $Paths.Module 'en-US'
     $null = New-Item -ItemType Directory -Path $helpOut -Force
     Import-Module (Join-Path $Paths.Tools 'HelpBuilder.psm1') -Force
-    $maml = ConvertTo-MamlHelp -MarkdownPath $Paths.HelpSource -OutputPath (Join-Path $helpOut "$ModuleName.dll-Help.xml")
+    # The online version of each cmdlet's help is its markdown in the repository, under the manifest's ProjectUri.
+    $projectUri = (Import-PowerShellDataFile -LiteralPath $Paths.Manifest).PrivateData.PSData.ProjectUri
+    $maml = ConvertTo-MamlHelp -MarkdownPath $Paths.HelpSource -OutputPath (Join-Path $helpOut "$ModuleName.dll-Help.xml") `
+        -OnlineUriFormat "$projectUri/blob/main/en-US/{0}.md"
     $exported = @((Import-PowerShellDataFile -LiteralPath $Paths.Manifest).CmdletsToExport)
     $documented = @(Get-ChildItem -LiteralPath $Paths.HelpSource -Filter '*-*.md' -File | ForEach-Object BaseName)
     foreach ($name in $documented | Where-Object { $_ -notin $exported }) {
@@ -296,20 +331,10 @@ Add-Task -Name PesterTest -DependsOn Build, TestPeers -Action {
         '-TestPath', $Paths.PesterTests
     ) -AllowFailure
 
-    if (-not (Test-Path -LiteralPath $json)) {
-        $TestRuns.Add([pscustomobject]@{ Runner = 'Pester'; Passed = 0; Failed = 0; Error = "Pester wrote no results (exit code $exitCode)." })
-        return
-    }
-    $summary = Get-Content -LiteralPath $json -Raw | ConvertFrom-Json
-    $errorText = $null
-    if ($exitCode -ne 0 -and $summary.failed -eq 0) {
-        $errorText = "Pester exited with code $exitCode although its results list no failed test."
-    }
-    $TestRuns.Add([pscustomobject]@{ Runner = 'Pester'; Passed = [int]$summary.passed; Failed = [int]$summary.failed; Error = $errorText })
-    Write-Host "Pester tests: $($summary.passed) passed, $($summary.failed) failed, results in $json"
+    Add-PesterRun -Runner 'Pester' -Json $json -ExitCode $exitCode
 }
 
-Add-Task -Name Test -DependsOn UnitTest, PesterTest -Action {
+Add-Task -Name Test -DependsOn UnitTest, PesterTest, PackageTest -Action {
     # Nothing of its own: the summary line is printed once all requested tasks have run.
 }
 
@@ -330,14 +355,24 @@ Add-Task -Name Bench -DependsOn Build -Action {
         '-ReportPath', (Join-Path $PSScriptRoot 'docs/benchmarks.md')
     ) -AllowFailure
     if ($exitCode -ne 0) { throw "tools/Bench.ps1 failed with exit code $exitCode." }
+    $exitCode = Invoke-FreshPowerShell -Arguments @(
+        '-File', (Join-Path $Paths.Tools 'BenchImport.ps1'), '-ModulePath', $Paths.StagedManifest,
+        '-ReportPath', (Join-Path $PSScriptRoot 'docs/benchmarks.md')
+    ) -AllowFailure
+    if ($exitCode -ne 0) { throw "tools/BenchImport.ps1 failed with exit code $exitCode." }
 }
 
 Add-Task -Name Package -DependsOn Build -Action {
-    $version = Get-ModuleVersion
-    $zip = Join-Path $OutputPath "$ModuleName-$version.zip"
-    # The zip holds the GenesysFileTransfer folder itself, so it unpacks straight into a Modules folder.
+    # Azure Automation imports a .zip named like the module, holding the module's folder (so it also unpacks straight
+    # into a Modules folder); the rules it applies are checked here, and a broken one fails the task.
+    $zip = $Paths.Zip
+    Remove-Folder (Split-Path $zip -Parent)
+    $null = New-Item -ItemType Directory -Path (Split-Path $zip -Parent)
     Compress-Archive -Path $Paths.Module -DestinationPath $zip -Force
-    Write-Host "Package: $zip"
+    Import-Module (Join-Path $Paths.Tools 'PackageRules.psm1') -Force
+    $broken = @(Test-AzureAutomationPackage -Path $zip -ModuleName $ModuleName)
+    if ($broken.Count -gt 0) { throw "The package breaks Azure Automation's rules:`n  $($broken -join "`n  ")" }
+    Write-Host "Package: $zip ($([math]::Round((Get-Item -LiteralPath $zip).Length / 1MB, 1)) MB; Azure Automation's rules hold)"
 
     # Azure Automation and PSResourceGet install from a .nupkg; publishing to a throwaway file repository makes one
     # without any network. The repository name is unique so a parallel build's registration is never touched.
@@ -354,9 +389,30 @@ Add-Task -Name Package -DependsOn Build -Action {
     }
     $nupkg = Get-ChildItem -LiteralPath $feed -Filter '*.nupkg' | Select-Object -First 1
     if (-not $nupkg) { throw "Publish-PSResource produced no .nupkg in '$feed'." }
-    $target = Join-Path $OutputPath $nupkg.Name
+    $target = Join-Path (Split-Path $Paths.Zip -Parent) $nupkg.Name
     Move-Item -LiteralPath $nupkg.FullName -Destination $target -Force
     Write-Host "Package: $target"
+}
+
+Add-Task -Name PackageTest -DependsOn Package -Action {
+    # The packages as users install them: the rule checks, and Install-PSResource from a local file repository.
+    $json = Join-Path $Paths.TestResults 'pester-package.json'
+    if (Test-Path -LiteralPath $json) { Remove-Item -LiteralPath $json -Force }
+    Invoke-Native dotnet @('restore', (Join-Path $Paths.Tools 'Tools.proj')) | Out-Null
+    $env:GFT_PACKAGE_FOLDER = Split-Path $Paths.Zip -Parent
+    try {
+        $exitCode = Invoke-FreshPowerShell -Arguments @(
+            '-File', (Join-Path $Paths.Tools 'Invoke-PesterTests.ps1'),
+            '-ModulePath', $Paths.StagedManifest,
+            '-EmulatorPath', $Paths.EmulatorDll,
+            '-ResultPath', $json,
+            '-TestPath', $Paths.PackageTests
+        ) -AllowFailure
+    }
+    finally {
+        Remove-Item Env:GFT_PACKAGE_FOLDER
+    }
+    Add-PesterRun -Runner 'Pester (packages)' -Json $json -ExitCode $exitCode
 }
 
 #endregion
@@ -392,7 +448,7 @@ if ($failure) {
 $exitCode = if ($failure) { 1 } else { 0 }
 
 # A runner stopped by a failed dependency (Build, say) never recorded anything; say so rather than leave it out.
-$runnerOf = @{ UnitTest = 'xunit'; PesterTest = 'Pester' }
+$runnerOf = @{ UnitTest = 'xunit'; PesterTest = 'Pester'; PackageTest = 'Pester (packages)' }
 $wanted = [System.Collections.Generic.HashSet[string]]::new()
 $pending = [System.Collections.Generic.Stack[string]]::new([string[]]$Task)
 while ($pending.Count -gt 0) {

@@ -37,7 +37,9 @@ function ConvertTo-MamlHelp {
     [OutputType([System.IO.FileInfo])]
     param(
         [Parameter(Mandatory)] [string] $MarkdownPath,
-        [Parameter(Mandatory)] [string] $OutputPath
+        [Parameter(Mandatory)] [string] $OutputPath,
+        # The online version of a cmdlet whose markdown names none; {0} is the cmdlet name.
+        [string] $OnlineUriFormat
     )
 
     $files = @(Get-ChildItem -LiteralPath $MarkdownPath -Filter '*.md' -File | Sort-Object Name)
@@ -47,7 +49,7 @@ function ConvertTo-MamlHelp {
             Write-Warning "Skipping '$($file.FullName)': cmdlet help files are named Verb-Noun.md."
             continue
         }
-        $commands.Add((Read-CommandMarkdown -Path $file.FullName))
+        $commands.Add((Read-CommandMarkdown -Path $file.FullName -OnlineUriFormat $OnlineUriFormat))
     }
 
     $fullOutput = [System.IO.Path]::GetFullPath($OutputPath)
@@ -65,7 +67,7 @@ function Read-CommandMarkdown {
     Parses one cmdlet markdown file into a plain object model (no XML yet).
     #>
     [CmdletBinding()]
-    param([Parameter(Mandatory)] [string] $Path)
+    param([Parameter(Mandatory)] [string] $Path, [string] $OnlineUriFormat)
 
     $lines = [System.IO.File]::ReadAllLines($Path, [System.Text.Encoding]::UTF8)
     $context = @{ Path = $Path }
@@ -120,6 +122,9 @@ function Read-CommandMarkdown {
     $links = [System.Collections.Generic.List[object]]::new()
     if ($parsed.FrontMatter.Contains('online version') -and $parsed.FrontMatter['online version']) {
         $links.Add([pscustomobject]@{ Text = 'Online Version:'; Uri = $parsed.FrontMatter['online version'] })
+    }
+    elseif ($OnlineUriFormat) {
+        $links.Add([pscustomobject]@{ Text = 'Online Version:'; Uri = $OnlineUriFormat -f $name })
     }
     if ($sections.Contains('RELATED LINKS')) {
         foreach ($link in Read-Links -Blocks $sections['RELATED LINKS'] -Context $context) { $links.Add($link) }
@@ -431,9 +436,10 @@ function ConvertTo-Paragraphs {
 }
 
 function ConvertFrom-Inline {
-    # Get-Help prints plain text: links become 'text (url)', emphasis markers go, markdown escapes are undone.
-    # Backticks stay, as they read naturally as code in a console.
+    # Get-Help prints plain text: links become 'text (url)', code spans lose their backticks, emphasis markers go,
+    # markdown escapes are undone (an escaped backtick stays a backtick).
     param([string] $Text)
+    $Text = [regex]::Replace($Text, '(?<![\\`])(`+)(?!`)(.+?)(?<!`)\1(?!`)', { param($m) $m.Groups[2].Value.Trim() })
     $Text = [regex]::Replace($Text, '\[([^\]]+)\]\(([^)\s]+)\)', {
             param($m)
             if ($m.Groups[1].Value -eq $m.Groups[2].Value) { $m.Groups[2].Value } else { "$($m.Groups[1].Value) ($($m.Groups[2].Value))" }

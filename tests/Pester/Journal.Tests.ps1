@@ -53,7 +53,7 @@ Describe 'The native SQLite library' {
         @{ RuntimeId = 'osx-arm64'; File = 'libe_sqlite3.dylib' }
     ) {
         param($RuntimeId, $File)
-        $path = Join-Path $module.ModuleBase "runtimes/$RuntimeId/native/$File"
+        $path = Join-Path $module.ModuleBase "dependencies/runtimes/$RuntimeId/native/$File"
         $path | Should -Exist
         (Get-Item -LiteralPath $path).Length | Should -BeGreaterThan 100KB
     }
@@ -84,7 +84,7 @@ $read = Get-GcFileTransfer -JournalPath $JournalPath
         $report = $run.Output | ConvertFrom-Json
         $report.Status | Should -Be 'Delivered'
         $architecture = [System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture.ToString().ToLowerInvariant()
-        $expected = Join-Path $module.ModuleBase "runtimes/linux-$architecture/native/libe_sqlite3.so"
+        $expected = Join-Path $module.ModuleBase "dependencies/runtimes/linux-$architecture/native/libe_sqlite3.so"
         @($report.Libraries) | Should -Be @($expected)
     }
 }

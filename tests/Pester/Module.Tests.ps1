@@ -15,6 +15,15 @@ BeforeAll {
 }
 
 Describe 'Module manifest' {
+    It 'carries what the PowerShell Gallery shows: project, licence and release notes' {
+        $psData = $manifest.PrivateData.PSData
+        $psData.ProjectUri | Should -Match '^https://'
+        $psData.LicenseUri | Should -Be "$($psData.ProjectUri)/blob/main/LICENSE"
+        $psData.ReleaseNotes | Should -Not -BeNullOrEmpty
+        Join-Path $moduleFolder 'LICENSE' | Should -Exist
+        Get-Content -LiteralPath (Join-Path $moduleFolder 'LICENSE') -Raw | Should -Match 'MIT License[\s\S]*GenesysFileTransfer contributors'
+    }
+
     It 'passes Test-ModuleManifest' {
         { Test-ModuleManifest -Path $manifestPath -ErrorAction Stop } | Should -Not -Throw
     }
@@ -59,6 +68,9 @@ Describe 'Staged module folder' {
 
     It 'holds every file the manifest names' {
         Join-Path $moduleFolder $manifest.RootModule | Should -Exist
+        foreach ($nested in @($manifest['NestedModules'] | Where-Object { $_ })) {
+            Join-Path $moduleFolder $nested | Should -Exist
+        }
         foreach ($format in @($manifest['FormatsToProcess'] | Where-Object { $_ })) {
             Join-Path $moduleFolder $format | Should -Exist
         }

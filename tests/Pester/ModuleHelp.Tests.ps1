@@ -65,6 +65,25 @@ Describe 'Help for <Name>' -ForEach $cmdlets -AllowNullOrEmptyForEach {
         $synopsis | Should -Not -Match '<CommonParameters>'
     }
 
+    It 'has a HelpUri under the project address, which Get-Help -Online opens' {
+        $projectUri = (Import-PowerShellDataFile -LiteralPath $env:GFT_MODULE_PATH).PrivateData.PSData.ProjectUri
+        $projectUri | Should -Not -BeNullOrEmpty
+        $command.HelpUri | Should -Be "$projectUri/blob/main/en-US/$Name.md"
+        # -Online opens the first related link's address when the MAML has one, else the HelpUri: both must agree.
+        $online = @(Get-HelpProperty $help 'relatedLinks' | ForEach-Object { Get-HelpProperty $_ 'navigationLink' } | Where-Object { $_.uri })
+        $online[0].uri | Should -Be $command.HelpUri
+    }
+
+    It 'reads as plain text, without markdown backticks' {
+        $text = @(
+            Get-HelpText $help.description
+            Get-HelpText (Get-HelpProperty $help 'alertSet')
+            "$($help.Synopsis)"
+            foreach ($parameter in $helpParameters) { Get-HelpText (Get-HelpProperty $parameter 'description') }
+        ) -join "`n"
+        $text | Should -Not -Match '`[^`\s][^`]*`'
+    }
+
     It 'has a description' {
         Get-HelpText (Get-HelpProperty $help 'description') | Should -Not -BeNullOrEmpty
     }

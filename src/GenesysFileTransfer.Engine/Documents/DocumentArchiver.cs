@@ -39,6 +39,22 @@ namespace GenesysFileTransfer.Engine.Documents
         private readonly Random _jitter = new Random();
         private readonly object _jitterGate = new object();
 
+        /// <summary>
+        /// On the system clock. The cmdlets use this one: a call that names TimeProvider, even by a defaulted
+        /// parameter, makes the calling assembly reference Microsoft.Bcl.TimeProvider, and the cmdlet assembly must
+        /// reference no third-party library (it loads in PowerShell's default load context).
+        /// </summary>
+        public DocumentArchiver(
+            IDocumentOutbox outbox,
+            IDocumentSink sink,
+            AuditLog audit,
+            DocumentArchiverOptions options,
+            ITransferStore? transfers,
+            IMediaLocator? mediaLocator)
+            : this(outbox, sink, audit, options, null, transfers, mediaLocator)
+        {
+        }
+
         /// <param name="transfers">The journal's transfers, to find a transfer's delivered media when its file is gone.</param>
         /// <param name="mediaLocator">
         /// Asks Genesys where a delivered media can be downloaded (a connection's <c>MediaLocator</c>); without it, a

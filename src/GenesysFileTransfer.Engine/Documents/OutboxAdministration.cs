@@ -130,6 +130,16 @@ namespace GenesysFileTransfer.Engine.Documents
         private readonly TimeProvider _time;
         private readonly string? _correlationId;
 
+        /// <summary>
+        /// On the system clock. The cmdlets use this one: a call that names TimeProvider, even by a defaulted
+        /// parameter, makes the calling assembly reference Microsoft.Bcl.TimeProvider, and the cmdlet assembly must
+        /// reference no third-party library (it loads in PowerShell's default load context).
+        /// </summary>
+        public OutboxAdministration(IDocumentOutbox outbox, AuditLog audit, string correlationId)
+            : this(outbox, audit, null, correlationId)
+        {
+        }
+
         public OutboxAdministration(IDocumentOutbox outbox, AuditLog audit, TimeProvider? time = null, string? correlationId = null)
         {
             _outbox = outbox ?? throw new ArgumentNullException(nameof(outbox));

@@ -10,7 +10,7 @@ using GenesysFileTransfer.Engine.Journal;
 
 namespace GenesysFileTransfer.Commands
 {
-    [Cmdlet(VerbsCommunications.Connect, "GcCloud", DefaultParameterSetName = RegionSet)]
+    [Cmdlet(VerbsCommunications.Connect, "GcCloud", DefaultParameterSetName = RegionSet, HelpUri = HelpLinks.CmdletHelp + "Connect-GcCloud.md")]
     [OutputType(typeof(GenesysConnection))]
     public sealed class ConnectGcCloudCommand : AsyncPSCmdlet
     {

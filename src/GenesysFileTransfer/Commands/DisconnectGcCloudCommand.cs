@@ -4,7 +4,7 @@ using GenesysFileTransfer.Engine.Connection;
 
 namespace GenesysFileTransfer.Commands
 {
-    [Cmdlet(VerbsCommunications.Disconnect, "GcCloud")]
+    [Cmdlet(VerbsCommunications.Disconnect, "GcCloud", HelpUri = HelpLinks.CmdletHelp + "Disconnect-GcCloud.md")]
     [OutputType(typeof(void))]
     public sealed class DisconnectGcCloudCommand : PSCmdlet
     {

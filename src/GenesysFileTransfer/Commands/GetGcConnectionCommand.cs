@@ -5,7 +5,7 @@ using GenesysFileTransfer.Engine.Connection;
 
 namespace GenesysFileTransfer.Commands
 {
-    [Cmdlet(VerbsCommon.Get, "GcConnection")]
+    [Cmdlet(VerbsCommon.Get, "GcConnection", HelpUri = HelpLinks.CmdletHelp + "Get-GcConnection.md")]
     [OutputType(typeof(GenesysConnection))]
     public sealed class GetGcConnectionCommand : PSCmdlet
     {

@@ -15,7 +15,7 @@ namespace GenesysFileTransfer.Commands
     /// Finds transfers in the journal, those of earlier sessions included: by id, status, file, conversation or date.
     /// Reads the connection's journal, a journal named by -JournalPath, or (not connected) the per-user default.
     /// </summary>
-    [Cmdlet(VerbsCommon.Get, "GcFileTransfer")]
+    [Cmdlet(VerbsCommon.Get, "GcFileTransfer", HelpUri = HelpLinks.CmdletHelp + "Get-GcFileTransfer.md")]
     [OutputType(typeof(FileTransfer))]
     public sealed class GetGcFileTransferCommand : PSCmdlet, IDisposable
     {

@@ -6,7 +6,7 @@ using GenesysFileTransfer.Engine.Validation;
 
 namespace GenesysFileTransfer.Commands
 {
-    [Cmdlet(VerbsCommon.Get, "GcFileUploadPolicy", DefaultParameterSetName = DefaultSet)]
+    [Cmdlet(VerbsCommon.Get, "GcFileUploadPolicy", DefaultParameterSetName = DefaultSet, HelpUri = HelpLinks.CmdletHelp + "Get-GcFileUploadPolicy.md")]
     [OutputType(typeof(FileUploadPolicy))]
     public sealed class GetGcFileUploadPolicyCommand : AsyncPSCmdlet
     {

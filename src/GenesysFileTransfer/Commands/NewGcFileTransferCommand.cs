@@ -10,7 +10,7 @@ namespace GenesysFileTransfer.Commands
     /// Validates a file and opens its transfer session (a Genesys media upload with a presigned URL), or resumes the
     /// journal's transfer of the same bytes to the same conversation.
     /// </summary>
-    [Cmdlet(VerbsCommon.New, "GcFileTransfer", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [Cmdlet(VerbsCommon.New, "GcFileTransfer", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpLinks.CmdletHelp + "New-GcFileTransfer.md")]
     [OutputType(typeof(FileTransfer))]
     public sealed class NewGcFileTransferCommand : FileInputCmdlet
     {

@@ -80,7 +80,7 @@ namespace GenesysFileTransfer.Commands
     }
 
     /// <summary>Lists the journal's document outbox: what waits, what was archived, what is missing its source or was abandoned.</summary>
-    [Cmdlet(VerbsCommon.Get, "GcFileTransferDocument", DefaultParameterSetName = "All")]
+    [Cmdlet(VerbsCommon.Get, "GcFileTransferDocument", DefaultParameterSetName = "All", HelpUri = HelpLinks.CmdletHelp + "Get-GcFileTransferDocument.md")]
     [OutputType(typeof(OutboxDocument))]
     public sealed class GetGcFileTransferDocumentCommand : OutboxDocumentCmdlet
     {
@@ -132,7 +132,7 @@ namespace GenesysFileTransfer.Commands
     }
 
     /// <summary>Puts outbox documents back to pending, due now: a retry without waiting, or a source-missing document whose file is back.</summary>
-    [Cmdlet(VerbsCommon.Reset, "GcFileTransferDocument", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsCommon.Reset, "GcFileTransferDocument", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, HelpUri = HelpLinks.CmdletHelp + "Reset-GcFileTransferDocument.md")]
     [OutputType(typeof(OutboxDocument))]
     public sealed class ResetGcFileTransferDocumentCommand : OutboxDocumentCmdlet
     {
@@ -174,7 +174,7 @@ namespace GenesysFileTransfer.Commands
     }
 
     /// <summary>Abandons outbox documents on purpose: they are never archived, and the journal and audit log say who and why.</summary>
-    [Cmdlet(VerbsCommon.Skip, "GcFileTransferDocument", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
+    [Cmdlet(VerbsCommon.Skip, "GcFileTransferDocument", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, HelpUri = HelpLinks.CmdletHelp + "Skip-GcFileTransferDocument.md")]
     [OutputType(typeof(OutboxDocument))]
     public sealed class SkipGcFileTransferDocumentCommand : OutboxDocumentCmdlet
     {

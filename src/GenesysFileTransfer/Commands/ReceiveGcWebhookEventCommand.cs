@@ -17,7 +17,7 @@ namespace GenesysFileTransfer.Commands
     /// Processes one delivered callback (raw body + headers) and returns what to answer, so any host can receive
     /// callbacks: an Azure Functions PowerShell HTTP trigger, a script behind another web server.
     /// </summary>
-    [Cmdlet(VerbsCommunications.Receive, "GcWebhookEvent")]
+    [Cmdlet(VerbsCommunications.Receive, "GcWebhookEvent", HelpUri = HelpLinks.CmdletHelp + "Receive-GcWebhookEvent.md")]
     [OutputType(typeof(WebhookResult))]
     public sealed class ReceiveGcWebhookEventCommand : WebhookReceiverCmdlet
     {

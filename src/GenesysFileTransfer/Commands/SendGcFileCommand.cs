@@ -13,7 +13,7 @@ namespace GenesysFileTransfer.Commands
     /// Uploads files to their presigned URLs, several at a time; with -Wait and -Deliver it runs the whole
     /// lifecycle. Accepts transfers from New-GcFileTransfer, or paths (creating the transfers itself).
     /// </summary>
-    [Cmdlet(VerbsCommunications.Send, "GcFile", DefaultParameterSetName = TransferSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsCommunications.Send, "GcFile", DefaultParameterSetName = TransferSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, HelpUri = HelpLinks.CmdletHelp + "Send-GcFile.md")]
     [OutputType(typeof(FileTransfer))]
     public sealed class SendGcFileCommand : FileInputCmdlet
     {

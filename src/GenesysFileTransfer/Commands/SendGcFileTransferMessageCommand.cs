@@ -6,7 +6,7 @@ using GenesysFileTransfer.Engine.Transfers;
 namespace GenesysFileTransfer.Commands
 {
     /// <summary>Delivers validated media into its conversation (POST …/messages with its media id).</summary>
-    [Cmdlet(VerbsCommunications.Send, "GcFileTransferMessage", DefaultParameterSetName = TransferSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsCommunications.Send, "GcFileTransferMessage", DefaultParameterSetName = TransferSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, HelpUri = HelpLinks.CmdletHelp + "Send-GcFileTransferMessage.md")]
     [OutputType(typeof(FileTransfer))]
     public sealed class SendGcFileTransferMessageCommand : TransferInputCmdlet
     {

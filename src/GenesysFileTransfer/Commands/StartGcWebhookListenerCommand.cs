@@ -12,7 +12,7 @@ namespace GenesysFileTransfer.Commands
     /// Receives callbacks on HTTP prefixes until Ctrl+C, processing each like Receive-GcWebhookEvent and writing each
     /// result to the pipeline (from the pipeline thread) as it is answered.
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Start, "GcWebhookListener")]
+    [Cmdlet(VerbsLifecycle.Start, "GcWebhookListener", HelpUri = HelpLinks.CmdletHelp + "Start-GcWebhookListener.md")]
     [OutputType(typeof(WebhookResult))]
     public sealed class StartGcWebhookListenerCommand : WebhookReceiverCmdlet
     {

@@ -19,7 +19,7 @@ namespace GenesysFileTransfer.Commands
     /// one output object per archived document; a document that fails is a non-terminating error and waits in the
     /// outbox for the next run with backoff.
     /// </summary>
-    [Cmdlet(VerbsData.Sync, "GcFileTransferDocument", DefaultParameterSetName = FolderSet, SupportsShouldProcess = true)]
+    [Cmdlet(VerbsData.Sync, "GcFileTransferDocument", DefaultParameterSetName = FolderSet, SupportsShouldProcess = true, HelpUri = HelpLinks.CmdletHelp + "Sync-GcFileTransferDocument.md")]
     [OutputType(typeof(ArchivedDocument))]
     public sealed class SyncGcFileTransferDocumentCommand : AsyncPSCmdlet
     {
@@ -97,7 +97,6 @@ namespace GenesysFileTransfer.Commands
                     sink,
                     audit,
                     new DocumentArchiverOptions { CorrelationId = CorrelationId, StagingDirectory = StagingFolder(journal) },
-                    time: null,
                     transfers: journal.Transfers,
                     mediaLocator: connection?.MediaLocator);
                 IReadOnlyList<OutboxItem> due = archiver.DueItems(MaxItems);

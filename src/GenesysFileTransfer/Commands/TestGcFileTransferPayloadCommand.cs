@@ -5,7 +5,7 @@ using GenesysFileTransfer.Engine.Validation;
 namespace GenesysFileTransfer.Commands
 {
     /// <summary>Runs every local check and reports each failing field; sends nothing.</summary>
-    [Cmdlet(VerbsDiagnostic.Test, "GcFileTransferPayload", DefaultParameterSetName = PathSet)]
+    [Cmdlet(VerbsDiagnostic.Test, "GcFileTransferPayload", DefaultParameterSetName = PathSet, HelpUri = HelpLinks.CmdletHelp + "Test-GcFileTransferPayload.md")]
     [OutputType(typeof(FileValidationReport))]
     public sealed class TestGcFileTransferPayloadCommand : FileInputCmdlet
     {

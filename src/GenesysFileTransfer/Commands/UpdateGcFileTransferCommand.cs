@@ -10,7 +10,7 @@ namespace GenesysFileTransfer.Commands
     /// Renews a transfer's upload URL when it is close to expiry (or when forced). Genesys has no renew call, so
     /// this opens a fresh media upload for the same TransferId; the old media id is kept in the history.
     /// </summary>
-    [Cmdlet(VerbsData.Update, "GcFileTransfer", DefaultParameterSetName = TransferSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+    [Cmdlet(VerbsData.Update, "GcFileTransfer", DefaultParameterSetName = TransferSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low, HelpUri = HelpLinks.CmdletHelp + "Update-GcFileTransfer.md")]
     [OutputType(typeof(FileTransfer))]
     public sealed class UpdateGcFileTransferCommand : TransferInputCmdlet
     {

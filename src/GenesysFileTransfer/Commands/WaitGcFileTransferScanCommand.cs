@@ -10,7 +10,7 @@ namespace GenesysFileTransfer.Commands
     /// Waits until Genesys has validated uploaded media. Valid transfers are output; media Genesys marked invalid
     /// is a non-terminating error naming the reason, so the rest of a batch carries on.
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Wait, "GcFileTransferScan", DefaultParameterSetName = TransferSet)]
+    [Cmdlet(VerbsLifecycle.Wait, "GcFileTransferScan", DefaultParameterSetName = TransferSet, HelpUri = HelpLinks.CmdletHelp + "Wait-GcFileTransferScan.md")]
     [OutputType(typeof(FileTransfer))]
     public sealed class WaitGcFileTransferScanCommand : TransferInputCmdlet
     {
