@@ -437,6 +437,95 @@ Describe 'Media Genesys forgets' {
     }
 }
 
+Describe 'A process killed while its sends are on their way' {
+    It 'leaves each file Delivering, and the next run reads the conversation, finds nothing and sends each once' {
+        Reset-Emulator
+        $folder = Join-Path $TestDrive 'in-flight/files'
+        $hashes = New-Batch $folder 6 80000
+        $journalPath = Join-Path $TestDrive 'in-flight/journal.db'
+        $common = @{ JournalPath = $journalPath; ConversationId = $emulator.ConversationId; CommunicationId = $emulator.CommunicationId; Mode = 'Folder'; Path = $folder; LeaseSec = 5; ThrottleLimit = 6 }
+        # Every send hangs on the emulator's side; a hang whose client goes away is never acted on.
+        Add-Fault @{ route = 'messages'; method = 'POST'; count = 6; action = 'hang'; hangMs = 120000 }
+        $a = Start-ChildPowerShell ($common + @{ ResultPath = Join-Path $TestDrive 'in-flight/a.json' })
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        while ((Invoke-EmulatorControl -Emulator $emulator -Path 'emulator/stats').routes.messages.inFlight -lt 6) {
+            if ($a.Process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "The six sends were not in flight: $((Wait-ChildPowerShell $a).Log)" }
+            Start-Sleep -Milliseconds 100
+        }
+        $a.Process.Kill($true)
+        $a.Process.WaitForExit()
+        Invoke-EmulatorControl -Emulator $emulator -Method Delete -Path 'emulator/faults'
+
+        $atKill = @(Get-JournalRows $journalPath)
+        @($atKill.Status | Sort-Object -Unique) | Should -Be @('Delivering')
+        $atKill.Count | Should -Be 6
+        @($atKill | Where-Object { $_.LeaseOwner -notlike "*/$($a.Process.Id)/*" }) | Should -BeNullOrEmpty
+        @(Get-Delivered).Count | Should -Be 0
+
+        $b = Wait-ChildPowerShell (Start-ChildPowerShell ($common + @{ ResultPath = Join-Path $TestDrive 'in-flight/b.json' }))
+
+        $b.ExitCode | Should -Be 0 -Because $b.Log
+        $b.Results.Count | Should -Be 6
+        @($b.Results | Where-Object { $_.Status -ne 'Delivered' -or $_.Reconciled }) | Should -BeNullOrEmpty
+        $null = Assert-ExactlyOnce $hashes $journalPath
+        # Six sends that died with A, six that B made after reading the conversation back.
+        $sends = Get-Requests 'messages' 'POST'
+        @($sends | Where-Object status -EQ 200).Count | Should -Be 6
+        @($sends | Where-Object status -NE 200).Count | Should -Be 6
+        foreach ($transfer in Get-GcFileTransfer -JournalPath $journalPath) {
+            $events = @($transfer.History.Event)
+            @($events | Where-Object { $_ -eq 'delivering' }).Count | Should -Be 2
+            $events | Should -Contain 'reconciled-not-delivered'
+            $events[-1] | Should -Be 'delivered'
+        }
+    }
+}
+
+Describe 'A process paused for longer than its lease' {
+    It 'sends nothing once resumed: another process took the files over and delivered them' -Skip:(-not $IsLinux) {
+        # Validation takes long enough that A is still waiting for it when it is paused, holding every lease.
+        Reset-Emulator -ValidationDelayMs 4000
+        $folder = Join-Path $TestDrive 'paused/files'
+        $hashes = New-Batch $folder 6 90000
+        $journalPath = Join-Path $TestDrive 'paused/journal.db'
+        $common = @{ JournalPath = $journalPath; ConversationId = $emulator.ConversationId; CommunicationId = $emulator.CommunicationId; Mode = 'Folder'; Path = $folder; LeaseSec = 5; ThrottleLimit = 6 }
+        $a = Start-ChildPowerShell ($common + @{ ResultPath = Join-Path $TestDrive 'paused/a.json' })
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        while (@(Invoke-EmulatorControl -Emulator $emulator -Path 'emulator/media' | Where-Object uploaded).Count -lt 6) {
+            if ($a.Process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "A did not upload the six files: $((Wait-ChildPowerShell $a).Log)" }
+            Start-Sleep -Milliseconds 100
+        }
+        & /usr/bin/env kill -s STOP $a.Process.Id
+        $LASTEXITCODE | Should -Be 0
+        try {
+            $pausedRows = @(Get-JournalRows $journalPath)
+            @($pausedRows | Where-Object { $_.LeaseOwner -like "*/$($a.Process.Id)/*" }).Count | Should -Be 6
+            @(Get-Delivered).Count | Should -Be 0
+
+            $b = Wait-ChildPowerShell (Start-ChildPowerShell ($common + @{ ResultPath = Join-Path $TestDrive 'paused/b.json' }))
+
+            $b.ExitCode | Should -Be 0 -Because $b.Log
+            @($b.Results | Where-Object Status -EQ 'Delivered').Count | Should -Be 6
+            $delivered = Assert-ExactlyOnce $hashes $journalPath
+            Invoke-EmulatorControl -Emulator $emulator -Method Delete -Path 'emulator/requests'
+        }
+        finally {
+            & /usr/bin/env kill -s CONT $a.Process.Id
+        }
+        $resumed = Wait-ChildPowerShell $a 60
+
+        # Counted on the emulator: the resumed process sent nothing and uploaded nothing.
+        (Get-Requests 'messages' 'POST').Count | Should -Be 0
+        (Get-Requests 's3' 'PUT').Count | Should -Be 0
+        $null = Assert-ExactlyOnce $hashes $journalPath
+        # What A says for each file: delivered as B delivered it, or that another process moved it on.
+        @($resumed.Results | Where-Object { $_.Status -ne 'Delivered' -or $_.MessageId -notin $delivered.MessageId }) | Should -BeNullOrEmpty
+        @($resumed.Failures | Where-Object { $_.Id -notmatch '^(TransferMovedByAnotherProcess|TransferBusy)' }) | Should -BeNullOrEmpty -Because $resumed.Log
+        ($resumed.Results.Count + $resumed.Failures.Count) | Should -Be 6
+        Write-Host "Resumed A: $($resumed.Results.Count) reported Delivered; errors: $(($resumed.Failures | Group-Object Id | ForEach-Object { "$($_.Count) $($_.Name)" }) -join ', ')"
+    }
+}
+
 Describe 'A process killed at a random moment while another sends the same batch' {
     BeforeAll {
         $runs = if ($env:GFT_EXACTLY_ONCE_RUNS) { [int]$env:GFT_EXACTLY_ONCE_RUNS } else { 10 }
