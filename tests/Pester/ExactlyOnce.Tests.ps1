@@ -3,7 +3,8 @@
 # while another works the same batch: every file ends up in the conversation exactly once, and the journal holds one
 # transfer per file.
 #
-# The crash test prints its seed; set GFT_EXACTLY_ONCE_SEED to replay a run, GFT_EXACTLY_ONCE_RUNS for more runs.
+# The crash test prints its base seed and, per run, its seed and kill moment; set GFT_EXACTLY_ONCE_SEED (and
+# GFT_EXACTLY_ONCE_RUNS, default 10) to replay the same kill moments.
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
@@ -29,6 +30,8 @@ $ProgressPreference = 'SilentlyContinue'
 Import-Module $ModulePath
 $secret = ConvertTo-SecureString 'emulator-secret-0123456789' -AsPlainText -Force
 Connect-GcCloud -BaseUri $BaseUri -ClientId emulator-client -ClientSecret $secret -JournalPath $JournalPath -NoAuditLog -TransferLeaseSec $LeaseSec
+# Connected, about to send: how long starting took varies with the machine's load, so the crash test times from here.
+Set-Content -LiteralPath "$ResultPath.ready" -Value $PID
 $send = @{ ConversationId = $ConversationId; CommunicationId = $CommunicationId; StorageBucketReference = '3f2504e0-4f89-41d3-9a0c-0305e82c3301'; RetentionDays = 30 }
 $failures = @()
 $sent = switch ($Mode) {
@@ -536,8 +539,8 @@ Describe 'A process killed at a random moment while another sends the same batch
         # Where each kill landed: before A had a journal, in the middle of the batch, or after everything was delivered.
         $killsLanded = [System.Collections.Generic.List[string]]::new()
         # Validation short enough for a run of a few seconds, long enough that the batch is still under way for most of
-        # the 0.3-4 s window the kill is drawn from (the children need about a second to start).
-        $crashValidationDelayMs = 600
+        # the 0.3-4 s window (counted from when A has connected) the kill is drawn from.
+        $crashValidationDelayMs = 900
         # Each run's seed comes from the base seed; consecutive seeds would give System.Random correlated first draws.
         $seedSource = [System.Random]::new($baseSeed)
         $runSeeds = @(1..$runs | ForEach-Object { $seedSource.Next() })
@@ -555,18 +558,27 @@ Describe 'A process killed at a random moment while another sends the same batch
         $common = @{ JournalPath = $journalPath; ConversationId = $emulator.ConversationId; CommunicationId = $emulator.CommunicationId; Mode = 'Folder'; Path = $crashFolder; LeaseSec = 5; ThrottleLimit = 6 }
 
         $a = Start-ChildPowerShell ($common + @{ ResultPath = Join-Path $TestDrive "crash/run-$Run/a.json" })
-        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $sinceStart = [System.Diagnostics.Stopwatch]::StartNew()
         Start-Sleep -Milliseconds 500
         # B works the batch from the other end, so the two meet in the middle and A's leases are taken over there.
         $b = Start-ChildPowerShell ($common + @{ ResultPath = Join-Path $TestDrive "crash/run-$Run/b.json"; Descending = $true })
-        $remaining = $killAfterMs - $watch.ElapsedMilliseconds
-        if ($remaining -gt 0) { Start-Sleep -Milliseconds $remaining }
+        # The kill moment counts from when A has connected and starts sending.
+        $ready = "$(Join-Path $TestDrive "crash/run-$Run/a.json").ready"
+        while (-not (Test-Path -LiteralPath $ready)) {
+            if ($a.Process.HasExited -or $sinceStart.Elapsed.TotalSeconds -gt 60) { throw "A did not connect: $((Wait-ChildPowerShell $a).Log)" }
+            Start-Sleep -Milliseconds 20
+        }
+        $watch = [System.Diagnostics.Stopwatch]::StartNew()
+        $connectedAt = $sinceStart.ElapsedMilliseconds
+        Start-Sleep -Milliseconds $killAfterMs
         $aFinished = $a.Process.HasExited
         $a.Process.Kill($true)
         $a.Process.WaitForExit()
         $killedAt = $watch.ElapsedMilliseconds
-        $deliveredAtKill = @(Get-Delivered).Count
+        # The journal first, then the emulator: B keeps working, and a message lands before the journal records it, so
+        # the emulator's count is never below the journal's Delivered.
         $rowsAtKill = @(if (Test-Path -LiteralPath $journalPath) { Get-JournalRows $journalPath })
+        $deliveredAtKill = @(Get-Delivered).Count
         $atKill = ($rowsAtKill | Group-Object Status | Sort-Object Name | ForEach-Object { "$($_.Count) $($_.Name)" }) -join ', '
         # The leases A held when it died: the transfers B has to take over once they run out.
         $heldByA = @($rowsAtKill | Where-Object { $_.LeaseOwner -like "*/$($a.Process.Id)/*" }).Count
@@ -577,9 +589,9 @@ Describe 'A process killed at a random moment while another sends the same batch
 
         $bStates = ($runB.Results | Group-Object Status | ForEach-Object { "$($_.Count) $($_.Name)" }) -join ', '
         $bErrors = ($runB.Failures | Group-Object Id | ForEach-Object { "$($_.Count) $($_.Name)" }) -join ', '
-        Write-Host ("run {0,2} seed {1}: A killed at {2} ms (asked {3}){4}; journal at the kill: {5}, {11} leased by A, {12} by B; emulator had {6} delivered; B exit {7}: {8}{9}; C exit {10}" -f
+        Write-Host ("run {0,2} seed {1}: A killed {2} ms after it connected (asked {3}; connected {13} ms after its start){4}; journal at the kill: {5}, {11} leased by A, {12} by B; emulator had {6} delivered; B exit {7}: {8}{9}; C exit {10}" -f
             $Run, $seed, $killedAt, $killAfterMs, $(if ($aFinished) { ' after it had finished' } else { '' }), $(if ($atKill) { $atKill } else { 'no journal yet' }),
-            $deliveredAtKill, $runB.ExitCode, $bStates, $(if ($bErrors) { "; B errors: $bErrors" } else { '' }), $c.ExitCode, $heldByA, $heldByB)
+            $deliveredAtKill, $runB.ExitCode, $bStates, $(if ($bErrors) { "; B errors: $bErrors" } else { '' }), $c.ExitCode, $heldByA, $heldByB, $connectedAt)
 
         $null = Assert-ExactlyOnce $crashHashes $journalPath
         $c.ExitCode | Should -Be 0 -Because $c.Log
