@@ -590,7 +590,7 @@ Describe 'A process killed at a random moment while another sends the same batch
         $bStates = ($runB.Results | Group-Object Status | ForEach-Object { "$($_.Count) $($_.Name)" }) -join ', '
         $bErrors = ($runB.Failures | Group-Object Id | ForEach-Object { "$($_.Count) $($_.Name)" }) -join ', '
         Write-Host ("run {0,2} seed {1}: A killed {2} ms after it connected (asked {3}; connected {13} ms after its start){4}; journal at the kill: {5}, {11} leased by A, {12} by B; emulator had {6} delivered; B exit {7}: {8}{9}; C exit {10}" -f
-            $Run, $seed, $killedAt, $killAfterMs, $(if ($aFinished) { ' after it had finished' } else { '' }), $(if ($atKill) { $atKill } else { 'no journal yet' }),
+            $Run, $seed, $killedAt, $killAfterMs, $(if ($aFinished) { ' after it had finished' } else { '' }), $(if ($atKill) { $atKill } else { 'no transfers yet' }),
             $deliveredAtKill, $runB.ExitCode, $bStates, $(if ($bErrors) { "; B errors: $bErrors" } else { '' }), $c.ExitCode, $heldByA, $heldByB, $connectedAt)
 
         $null = Assert-ExactlyOnce $crashHashes $journalPath
