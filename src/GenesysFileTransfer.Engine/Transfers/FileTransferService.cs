@@ -392,6 +392,7 @@ namespace GenesysFileTransfer.Engine.Transfers
                 _audit.DeliveryUnknown(transfer, ex, correlationId, watch.Elapsed);
                 string reason = "the answer to the send was lost (" + Describe(ex) + ")";
                 Move(transfer, current => TransferTransitions.OutcomeUnknown(current, reason, _time.GetUtcNow()));
+                string readBack = string.Empty;
                 if (!cancellationToken.IsCancellationRequested)
                 {
                     bool settled;
@@ -399,9 +400,11 @@ namespace GenesysFileTransfer.Engine.Transfers
                     {
                         settled = await ReconcileLockedAsync(transfer, correlationId, cancellationToken, sendAfter: false).ConfigureAwait(false);
                     }
-                    catch (DeliveryOutcomeUnknownException)
+                    catch (DeliveryOutcomeUnknownException unread)
                     {
+                        // Say why the conversation could not be read (a missing permission fails every rerun the same way).
                         settled = false;
+                        readBack = " Reading the conversation back failed too (" + Describe(unread.InnerException ?? unread) + ")." + PermissionHint(unread.InnerException);
                     }
 
                     if (settled)
@@ -412,7 +415,7 @@ namespace GenesysFileTransfer.Engine.Transfers
 
                 throw new DeliveryOutcomeUnknownException(
                     transfer.TransferId,
-                    $"'{transfer.FileName}': the send into conversation {transfer.ConversationId} may or may not have reached Genesys ({Describe(ex)}). " +
+                    $"'{transfer.FileName}': the send into conversation {transfer.ConversationId} may or may not have reached Genesys ({Describe(ex)}).{readBack} " +
                     $"Nothing is sent again until the conversation shows it does not hold media {transfer.MediaId}: run the same command again to check and finish (transfer {transfer.TransferId}).",
                     ex is OperationCanceledException ? null : ex);
             }
@@ -437,9 +440,7 @@ namespace GenesysFileTransfer.Engine.Transfers
             catch (Exception ex) when (ex is GenesysApiException || ex is GenesysTransportException)
             {
                 _audit.ReconcileFailed(transfer, ex, correlationId, watch.Elapsed);
-                string permission = ex is GenesysApiException api && (api.StatusCode == HttpStatusCode.Forbidden || api.StatusCode == HttpStatusCode.Unauthorized)
-                    ? " The OAuth client needs the permission conversation:message:view to read the conversation."
-                    : string.Empty;
+                string permission = PermissionHint(ex);
                 throw new DeliveryOutcomeUnknownException(
                     transfer.TransferId,
                     $"'{transfer.FileName}': an earlier send of media {transfer.MediaId} may have reached conversation {transfer.ConversationId}, and the conversation could not be read to find out: {ex.Message}.{permission} Nothing was sent; run the command again (transfer {transfer.TransferId}).",
@@ -594,6 +595,11 @@ namespace GenesysFileTransfer.Engine.Transfers
 
             return false;
         }
+
+        private static string PermissionHint(Exception? ex) =>
+            ex is GenesysApiException api && (api.StatusCode == HttpStatusCode.Forbidden || api.StatusCode == HttpStatusCode.Unauthorized)
+                ? " The OAuth client needs the permission conversation:message:view to read the conversation."
+                : string.Empty;
 
         private static string Describe(Exception ex) => ex switch
         {

@@ -216,6 +216,9 @@ public class TransferLifecycleTests
         var first = await Assert.ThrowsAsync<DeliveryOutcomeUnknownException>(() => connection.Transfers.DeliverAsync(transfer, null, CancellationToken.None));
         var second = await Assert.ThrowsAsync<DeliveryOutcomeUnknownException>(() => connection.Transfers.DeliverAsync(transfer, null, CancellationToken.None));
 
+        // The first run already says why the conversation could not be read, not only the rerun.
+        Assert.Contains("conversation:message:view", first.Message);
+        Assert.Contains("HTTP 403", first.Message);
         Assert.Contains("conversation:message:view", second.Message);
         Assert.Equal(TransferStatus.DeliveryUnknown, transfer.Status);
         Assert.Equal(1, session.Host.State.Requests.Count(r => r.Route == "messages"));
