@@ -44,6 +44,9 @@ namespace GenesysFileTransfer.Engine.Transfers
     {
         /// <summary>How many times one send replaces media Genesys lost before it reports the failure.</summary>
         private const int MaxMediaReplacements = 2;
+
+        /// <summary>How many times one send starts over after finding that another process moved its transfer on.</summary>
+        private const int MaxConflictRestarts = 2;
         private readonly FileTransferService _steps;
 
         internal FileSender(FileTransferService steps) => _steps = steps;
@@ -67,6 +70,24 @@ namespace GenesysFileTransfer.Engine.Transfers
         private async Task<FileTransfer> RunAsync(FileTransfer transfer, SendOptions options, ISendObserver? observer, CancellationToken cancellationToken)
         {
             options ??= new SendOptions();
+            for (int conflicts = 0; ; conflicts++)
+            {
+                try
+                {
+                    return await RunLeasedAsync(transfer, options, observer, cancellationToken).ConfigureAwait(false);
+                }
+                catch (TransferConflictException) when (conflicts < MaxConflictRestarts)
+                {
+                    // Another process moved the transfer on while this one was paused past its lease: nothing was done
+                    // on the stale state, so take the transfer again and go on from what the journal holds now (often:
+                    // delivered by the other process).
+                    observer?.Note($"{transfer.FileName}: another process moved transfer {transfer.TransferId} on meanwhile; going on from the state the journal holds now.");
+                }
+            }
+        }
+
+        private async Task<FileTransfer> RunLeasedAsync(FileTransfer transfer, SendOptions options, ISendObserver? observer, CancellationToken cancellationToken)
+        {
             using TransferLease lease = await _steps.LeaseAsync(transfer, cancellationToken).ConfigureAwait(false);
             observer?.Opened(transfer);
             var bytes = observer is null ? null : new Progress(observer);

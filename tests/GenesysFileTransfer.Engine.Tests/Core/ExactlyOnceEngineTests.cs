@@ -157,6 +157,42 @@ public class ExactlyOnceEngineTests
         Assert.Equal(new[] { delivered.MediaId! }, Assert.Single(session.Host.State.Messages).MediaIds);
     }
 
+    [Fact]
+    public async Task A_sender_whose_transfer_another_process_moved_on_takes_it_again_and_goes_on_from_the_journal()
+    {
+        await using var session = await EmulatorSession.StartAsync();
+        string journalPath = Path.Combine(session.Folder, "journal.db");
+        GenesysConnection connection = await session.ConnectAsync(journalPath: journalPath);
+        CreateTransferRequest request = session.Request(session.WritePdf());
+        // The upload is held at the storage host while another process takes the transfer over (as after a pause
+        // longer than the lease: its clock says the lease has run out) and gives it back.
+        await session.AddFaultAsync(new { route = "s3", count = 1, action = "hang", hangMs = 1500 });
+        Task<FileTransfer> sending = connection.Sender.SendAsync(request, new SendOptions { Deliver = true }, null, CancellationToken.None);
+        await FirstMediaAsync(session);
+        Guid id = Assert.Single(connection.Lookup.Query(new TransferQuery())).TransferId;
+        using (SqliteTransferJournal other = SqliteTransferJournal.Open(journalPath))
+        {
+            Assert.NotNull(other.Transfers.TryAcquireLease(id, "other-host/9/took-over", DateTimeOffset.UtcNow.AddHours(1), TimeSpan.FromSeconds(1)));
+            other.Transfers.ReleaseLease(id, "other-host/9/took-over");
+        }
+
+        FileTransfer transfer = await sending;
+
+        Assert.Equal(TransferStatus.Delivered, transfer.Status);
+        Assert.Equal(new[] { transfer.MediaId! }, Assert.Single(session.Host.State.Messages).MediaIds);
+        Assert.Equal(2, session.Host.State.Requests.Count(r => r.Route == "s3" && r.Method == "PUT"));
+    }
+
+    private static async Task FirstMediaAsync(EmulatorSession session)
+    {
+        for (int i = 0; i < 200 && session.Host.State.Media.Count == 0; i++)
+        {
+            await Task.Delay(25);
+        }
+
+        Assert.NotEmpty(session.Host.State.Media);
+    }
+
     private static async Task<FileTransfer> ValidatedAsync(EmulatorSession session, GenesysConnection connection) =>
         await connection.Sender.SendAsync(session.Request(session.WritePdf()), new SendOptions { Wait = true }, null, CancellationToken.None);
 
