@@ -23,7 +23,9 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
     internal sealed class PostgresDatabase : IDisposable
     {
         private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
-        private readonly NpgsqlDataSource _dataSource;
+        // A connection string, not an NpgsqlDataSource: the netstandard2.0 build of Npgsql brings its own DbDataSource
+        // type, which does not load beside a newer runtime's; pooling is per connection string either way.
+        private readonly string _connectionString;
         private readonly string? _secret;
         private long _roundTrips;
         private int _disposed;
@@ -32,7 +34,7 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
         {
             Location = location;
             _secret = settings.Password;
-            _dataSource = new NpgsqlDataSourceBuilder(settings.ConnectionString).Build();
+            _connectionString = settings.ConnectionString;
         }
 
         public string Location { get; }
@@ -42,6 +44,12 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
 
         /// <summary>Statements sent and commits made since the journal was opened (a measure of its cost per file).</summary>
         public long RoundTrips => Interlocked.Read(ref _roundTrips);
+
+        /// <summary>
+        /// For tests: asked after each attempt's work committed; true makes the attempt fail as if the connection broke
+        /// before the answer arrived (the commit stands, the caller does not know), so the retry path is exercised.
+        /// </summary>
+        internal Func<int, bool>? LoseAnswerAfterCommit { get; set; }
 
         public T Run<T>(string action, Func<PostgresSession, T> work) => Execute(action, transactional: false, work);
 
@@ -64,7 +72,8 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
             {
                 try
                 {
-                    using NpgsqlConnection connection = _dataSource.OpenConnection();
+                    using var connection = new NpgsqlConnection(_connectionString);
+                    connection.Open();
                     NpgsqlTransaction? transaction = transactional ? connection.BeginTransaction() : null;
                     try
                     {
@@ -74,6 +83,11 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
                         {
                             Interlocked.Increment(ref _roundTrips);
                             transaction.Commit();
+                        }
+
+                        if (LoseAnswerAfterCommit?.Invoke(attempt) == true)
+                        {
+                            throw new IOException("The connection broke before the answer arrived (simulated).");
                         }
 
                         return result;
@@ -86,7 +100,11 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
                 catch (Exception ex) when (IsTransient(ex) && watch.Elapsed + delay < RetryBudget)
                 {
                     // The pool may hold more connections to a server that went away; drop them all at once.
-                    NpgsqlConnection.ClearAllPools();
+                    using (var stale = new NpgsqlConnection(_connectionString))
+                    {
+                        NpgsqlConnection.ClearPool(stale);
+                    }
+
                     Thread.Sleep(delay);
                     delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 3000));
                 }
@@ -133,7 +151,9 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                _dataSource.Dispose();
+                // Pooled connections would otherwise stay open on the server until the process ends.
+                using var connection = new NpgsqlConnection(_connectionString);
+                NpgsqlConnection.ClearPool(connection);
             }
         }
 

@@ -133,6 +133,8 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
             return host + ":" + port + "/" + database + " as " + user;
         }
 
+        internal PostgresDatabase Database => _db;
+
         public void AppendAudit(IReadOnlyList<StoredAuditRecord> records) => _audit.AppendAudit(records);
 
         public IReadOnlyList<StoredAuditRecord> QueryAudit(AuditQuery query) => _audit.QueryAudit(query);
