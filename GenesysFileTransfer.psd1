@@ -26,6 +26,7 @@
         'Reset-GcFileTransferDocument'
         'Skip-GcFileTransferDocument'
         'Get-GcFileTransfer'
+        'Get-GcAuditRecord'
         'Receive-GcWebhookEvent'
         'Start-GcWebhookListener'
     )
