@@ -16,6 +16,8 @@ A small task graph; each task names the tasks it needs, and each runs at most on
   Test        UnitTest and PesterTest; ends with 'Tests: N passed, M failed'.
   Demo        Build, then runs tools/Demo.ps1 against the staged module and the emulator.
   Package     Build, then zips the staged module and makes a .nupkg through a local PSResourceGet repository.
+  BenchJournal Build and TestPeers, then tools/Bench-Journal.ps1: a three-worker PostgreSQL fleet against one SQLite
+              worker on the same manifest, rows in docs/benchmarks.md (not part of Test).
   Bench       Build, then runs tools/Bench.ps1: each performance target against its reference on a fresh emulator,
               results in docs/benchmarks.md (about five minutes; not part of Test, asserts nothing).
 
@@ -29,7 +31,7 @@ Several tasks need -Command: 'pwsh -File' passes 'Clean,Build' on as one string,
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'UnitTest', 'PesterTest', 'TestPeers', 'Demo', 'Package', 'Bench', 'Clean')]
+    [ValidateSet('Build', 'Test', 'UnitTest', 'PesterTest', 'TestPeers', 'Demo', 'Package', 'Bench', 'BenchJournal', 'Clean')]
     [string[]] $Task = 'Build',
     [string] $Configuration = 'Release',
     [string] $OutputPath = "$PSScriptRoot/out"
@@ -355,6 +357,17 @@ Add-Task -Name Bench -DependsOn Build -Action {
         '-ReportPath', (Join-Path $PSScriptRoot 'docs/benchmarks.md')
     ) -AllowFailure
     if ($exitCode -ne 0) { throw "tools/Bench.ps1 failed with exit code $exitCode." }
+}
+
+Add-Task -Name BenchJournal -DependsOn Build, TestPeers -Action {
+    # The shared journal: a three-worker PostgreSQL fleet against one SQLite worker, in one run (tools/Bench-Journal.ps1).
+    $exitCode = Invoke-FreshPowerShell -Arguments @(
+        '-File', (Join-Path $Paths.Tools 'Bench-Journal.ps1'),
+        '-ModulePath', $Paths.StagedManifest,
+        '-EmulatorPath', $Paths.EmulatorDll,
+        '-ReportPath', (Join-Path $PSScriptRoot 'docs/benchmarks.md')
+    ) -AllowFailure
+    if ($exitCode -ne 0) { throw "tools/Bench-Journal.ps1 failed with exit code $exitCode." }
 }
 
 Add-Task -Name Package -DependsOn Build -Action {
