@@ -36,7 +36,7 @@ if ($Worker) {
     $ProgressPreference = 'SilentlyContinue'
     Import-Module $spec.ModulePath
     $secret = ConvertTo-SecureString 'emulator-secret-0123456789' -AsPlainText -Force
-    $journal = if ($spec.ConnectionString) { @{ JournalConnectionString = $spec.ConnectionString } } else { @{ JournalPath = $spec.JournalPath } }
+    $journal = if ($spec.PSObject.Properties['ConnectionString']) { @{ JournalConnectionString = $spec.ConnectionString } } else { @{ JournalPath = $spec.JournalPath } }
     Connect-GcCloud -BaseUri $spec.BaseUri -ClientId emulator-client -ClientSecret $secret @journal -AuditLogPath $spec.AuditPath
     $sent = @(Get-ChildItem -LiteralPath $spec.Folder -File | Send-GcFile -ConversationId $spec.ConversationId -CommunicationId $spec.CommunicationId `
             -StorageBucketReference 3f2504e0-4f89-41d3-9a0c-0305e82c3301 -RetentionDays 30 -Deliver -ErrorAction Continue)
@@ -82,7 +82,7 @@ function Start-Worker([hashtable] $Spec, [string] $Name, [hashtable] $Environmen
 function Measure-Configuration([string] $Label, [int] $Workers, [scriptblock] $Journal) {
     $emulator = Start-EmulatorProcess -EmulatorPath $EmulatorPath
     try {
-        Invoke-RestMethod -Method Patch -Uri "$($emulator.BaseUri)emulator/settings" -ContentType 'application/json' -Body '{"validationDelayMs":50}' | Out-Null
+        Invoke-RestMethod -Method Patch -Uri "$($emulator.BaseUri.ToString().TrimEnd('/'))/emulator/settings" -ContentType 'application/json' -Body '{"validationDelayMs":50}' | Out-Null
         $source = Join-Path $work "$Label/source"
         New-Manifest -Folder $source -Count $Files
         $children = @()
@@ -101,8 +101,8 @@ function Measure-Configuration([string] $Label, [int] $Workers, [scriptblock] $J
         $results = @($children | ForEach-Object {
                 if ($_.Process.ExitCode -ne 0 -or -not (Test-Path $_.Result)) { throw "A $Label worker failed: $($_.Errors.Result)" }
                 Get-Content -LiteralPath $_.Result -Raw | ConvertFrom-Json })
-        $requests = @(Invoke-RestMethod -Uri "$($emulator.BaseUri)emulator/requests").Count
-        $messages = @(Invoke-RestMethod -Uri "$($emulator.BaseUri)emulator/messages")
+        $requests = @((Invoke-RestMethod -Uri "$($emulator.BaseUri.ToString().TrimEnd('/'))/emulator/requests") | ForEach-Object { $_ }).Count
+        $messages = @((Invoke-RestMethod -Uri "$($emulator.BaseUri.ToString().TrimEnd('/'))/emulator/messages") | ForEach-Object { $_ })
         $unique = @($messages | ForEach-Object { $_.media } | ForEach-Object { $_.id } | Sort-Object -Unique).Count
         [pscustomobject]@{
             Configuration     = $Label
@@ -134,10 +134,11 @@ finally {
 }
 $rows | Format-Table | Out-Host
 
+$pgVersion = (& (Join-Path (Find-PostgresBinaries) 'postgres') --version) -replace '^.*\) ', ''
 $cpu = (Get-Content /proc/cpuinfo -ErrorAction Ignore | Where-Object { $_ -like 'model name*' } | Select-Object -First 1) -replace '^model name\s*:\s*', ''
 $lines = @(
     '<!-- journal-bench:start -->'
-    "Run $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC$((Get-Date).ToString('zzz')), $([Environment]::ProcessorCount) cores ($cpu), PostgreSQL $((& (Join-Path (Find-PostgresBinaries) 'postgres') --version) -replace '^.*\) ', '') on loopback (fsync off), emulator validation delay 50 ms, $Files files of 10 KB, audit log on."
+    "Run $(Get-Date -Format 'yyyy-MM-dd HH:mm') UTC$((Get-Date).ToString('zzz')), $([Environment]::ProcessorCount) cores ($cpu), PostgreSQL $pgVersion on loopback (fsync off), emulator validation delay 50 ms, $Files files of 10 KB, audit log on."
     ''
     '| Journal | Workers | Files | Wall time | Files/s | Messages (unique) | API requests per file | Journal round trips per file |'
     '|---|---|---|---|---|---|---|---|'
