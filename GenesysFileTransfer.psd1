@@ -29,6 +29,7 @@
         'Reset-GcFileTransferDocument'
         'Skip-GcFileTransferDocument'
         'Get-GcFileTransfer'
+        'Get-GcAuditRecord'
         'Receive-GcWebhookEvent'
         'Start-GcWebhookListener'
     )

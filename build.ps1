@@ -8,8 +8,9 @@ A small task graph; each task names the tasks it needs, and each runs at most on
   Build       publishes the cmdlet assembly and stages an importable module in out/GenesysFileTransfer/ (manifest,
               assemblies, format file, MAML help built from en-US/*.md, about topics), publishes the emulator to
               out/emulator/, and imports the staged module in a fresh PowerShell to prove it loads.
-  TestPeers   installs the real servers some tests run against (tests/peers: s3rver, pinned in package-lock.json) with
-              'npm ci', only when they are missing; Node.js and npm come from apt-get when missing (Debian, as root).
+  TestPeers   installs the real servers some tests run against, only when they are missing: PostgreSQL (Debian's
+              postgresql package, with apt-get, as root) for the shared journal, and tests/peers (s3rver, pinned in
+              package-lock.json) with 'npm ci'; Node.js and npm come from apt-get when missing (Debian, as root).
   UnitTest    TestPeers, then runs the xunit tests (dotnet test), results in out/TestResults/unit-tests.trx.
   PesterTest  Build and TestPeers, then runs tests/Pester in a fresh PowerShell against the staged module.
   PackageTest Package, then runs tests/Package in a fresh PowerShell: Azure Automation's rules against the .zip, and
@@ -18,6 +19,8 @@ A small task graph; each task names the tasks it needs, and each runs at most on
   Demo        Build, then runs tools/Demo.ps1 against the staged module and the emulator.
   Package     Build, then out/package/: GenesysFileTransfer.zip (checked against Azure Automation's rules: names,
               paths under 140 characters, under 100 MB) and a .nupkg made through a local PSResourceGet repository.
+  BenchJournal Build and TestPeers, then tools/Bench-Journal.ps1: a three-worker PostgreSQL fleet against one SQLite
+              worker on the same manifest, rows in docs/benchmarks.md (not part of Test).
   Bench       Build, then runs tools/Bench.ps1: each performance target against its reference on a fresh emulator,
               results in docs/benchmarks.md, then tools/BenchImport.ps1 (import and first-command time before and
               after isolation; about a minute alone) (about six minutes; not part of Test, asserts nothing).
@@ -32,7 +35,7 @@ Several tasks need -Command: 'pwsh -File' passes 'Clean,Build' on as one string,
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'UnitTest', 'PesterTest', 'PackageTest', 'TestPeers', 'Demo', 'Package', 'Bench', 'Clean')]
+    [ValidateSet('Build', 'Test', 'UnitTest', 'PesterTest', 'PackageTest', 'TestPeers', 'Demo', 'Package', 'Bench', 'BenchJournal', 'Clean')]
     [string[]] $Task = 'Build',
     [string] $Configuration = 'Release',
     [string] $OutputPath = "$PSScriptRoot/out"
@@ -170,6 +173,29 @@ function Add-PesterRun([string] $Runner, [string] $Json, [int] $ExitCode) {
     Write-Host "$Runner tests: $($summary.passed) passed, $($summary.failed) failed, results in $Json"
 }
 
+function Install-PostgreSql {
+    # The PostgreSQL journal's tests run a real server; Debian's postgresql package brings its binaries to
+    # /usr/lib/postgresql/<version>/bin (the tests start their own server from there, as the postgres user).
+    if (Get-Item -Path '/usr/lib/postgresql/*/bin/initdb' -ErrorAction Ignore) {
+        Write-Host "PostgreSQL: $((Get-Item -Path '/usr/lib/postgresql/*/bin/initdb' | Select-Object -First 1).FullName)"
+        return
+    }
+    $hint = 'PostgreSQL server binaries are needed by the journal tests (/usr/lib/postgresql/<version>/bin/initdb)'
+    if (-not $IsLinux -or -not (Get-Command apt-get -ErrorAction Ignore)) {
+        throw "$hint; install PostgreSQL 15 or later and run again."
+    }
+    if ((& id -u) -ne '0') {
+        throw "$hint; install them with 'sudo apt-get install -y postgresql' and run again."
+    }
+    Write-Host 'PostgreSQL missing: installing it with apt-get'
+    $env:DEBIAN_FRONTEND = 'noninteractive'
+    Invoke-Native apt-get @('update') | Out-Null
+    Invoke-Native apt-get @('install', '-y', '--no-install-recommends', 'postgresql') | Out-Null
+    if (-not (Get-Item -Path '/usr/lib/postgresql/*/bin/initdb' -ErrorAction Ignore)) {
+        throw "'apt-get install postgresql' left no /usr/lib/postgresql/<version>/bin/initdb."
+    }
+}
+
 function Assert-SourceManifest {
     if (-not (Test-Path -LiteralPath $Paths.Manifest -PathType Leaf)) {
         throw "The source manifest '$($Paths.Manifest)' is missing; the module cannot be staged without it."
@@ -275,6 +301,7 @@ Add-Task -Name Build -Action {
 }
 
 Add-Task -Name TestPeers -Action {
+    Install-PostgreSql
     $missing = @(Get-MissingTestPeer)
     if ($missing.Count -eq 0) {
         Write-Host "Test peers: installed in $($Paths.Peers)/node_modules"
@@ -360,6 +387,17 @@ Add-Task -Name Bench -DependsOn Build -Action {
         '-ReportPath', (Join-Path $PSScriptRoot 'docs/benchmarks.md')
     ) -AllowFailure
     if ($exitCode -ne 0) { throw "tools/BenchImport.ps1 failed with exit code $exitCode." }
+}
+
+Add-Task -Name BenchJournal -DependsOn Build, TestPeers -Action {
+    # The shared journal: a three-worker PostgreSQL fleet against one SQLite worker, in one run (tools/Bench-Journal.ps1).
+    $exitCode = Invoke-FreshPowerShell -Arguments @(
+        '-File', (Join-Path $Paths.Tools 'Bench-Journal.ps1'),
+        '-ModulePath', $Paths.StagedManifest,
+        '-EmulatorPath', $Paths.EmulatorDll,
+        '-ReportPath', (Join-Path $PSScriptRoot 'docs/benchmarks.md')
+    ) -AllowFailure
+    if ($exitCode -ne 0) { throw "tools/Bench-Journal.ps1 failed with exit code $exitCode." }
 }
 
 Add-Task -Name Package -DependsOn Build -Action {

@@ -18,6 +18,15 @@ namespace GenesysFileTransfer.Engine.Connection
         public bool DisableAuditLog { get; set; }
         /// <summary>The transfer journal file; null means the per-user default (<see cref="Journal.Sqlite.SqliteTransferJournal.DefaultPath"/>).</summary>
         public string? JournalPath { get; set; }
+        /// <summary>
+        /// A PostgreSQL journal shared by many processes and machines (an Npgsql connection string); takes precedence
+        /// over <see cref="JournalPath"/>. Never logged: the connection's journal is described by its location only.
+        /// </summary>
+        public string? JournalConnectionString { get; set; }
+        /// <summary>The journal database's user and password (the password of the connection string otherwise).</summary>
+        public System.Net.NetworkCredential? JournalCredential { get; set; }
+        /// <summary>Also append every audit record to the journal, when the journal can keep them (PostgreSQL). On by default.</summary>
+        public bool AuditToJournal { get; set; } = true;
         /// <summary>Keeps transfers in memory only: nothing survives the connection, and nothing is resumed.</summary>
         public bool DisableJournal { get; set; }
         public RetryOptions Retry { get; set; } = new RetryOptions();

@@ -21,6 +21,7 @@ namespace GenesysFileTransfer.Engine.Connection
     {
         private readonly OAuthTokenProvider _tokens;
         private int _disposed;
+        private JournalAuditSink? _journalAudit;
 
         private GenesysConnection(ConnectionOptions options, AuditLog audit, ITransferJournal? journal)
         {
@@ -59,6 +60,8 @@ namespace GenesysFileTransfer.Engine.Connection
         /// <summary>Where transfers are recorded so a later session can find and resume them; null with journaling turned off.</summary>
         public ITransferJournal? Journal { get; }
         public string? JournalPath => Journal?.Location;
+        /// <summary>The mirror of the audit log into the journal (PostgreSQL journals), or null.</summary>
+        public JournalAuditSink? JournalAudit => _journalAudit;
         /// <summary>The lifecycle steps (open, upload, renew, wait, deliver), one at a time.</summary>
         public FileTransferService Transfers { get; }
         /// <summary>The one entry point for "send a file": every step from create to deliver.</summary>
@@ -91,7 +94,7 @@ namespace GenesysFileTransfer.Engine.Connection
                 try
                 {
                     // Before signing in: a journal that cannot be opened is a local mistake, found without a network call.
-                    journal = SqliteTransferJournal.Open(options.JournalPath ?? SqliteTransferJournal.DefaultPath);
+                    journal = TransferJournals.Open(options.JournalPath, options.JournalConnectionString, options.JournalCredential);
                 }
                 catch
                 {
@@ -101,6 +104,12 @@ namespace GenesysFileTransfer.Engine.Connection
             }
 
             var connection = new GenesysConnection(options, audit, journal);
+            if (options.AuditToJournal && journal is IAuditRecordStore auditStore)
+            {
+                // The audit trail outlives a sandboxed run in the shared journal, beside the file log (if any).
+                connection._journalAudit = JournalAuditSink.Attach(audit, auditStore);
+            }
+
             var watch = System.Diagnostics.Stopwatch.StartNew();
             try
             {
@@ -138,6 +147,7 @@ namespace GenesysFileTransfer.Engine.Connection
 
             Audit.Write(new AuditRecord(AuditOperations.Disconnect, AuditOutcomes.Success) { Target = Environment.ApiBaseUri.ToString() });
             _tokens.Dispose();
+            _journalAudit?.Dispose();
             Journal?.Dispose();
             Audit.Dispose();
         }

@@ -47,7 +47,11 @@ namespace GenesysFileTransfer.Engine.Transfers
         public string CommunicationId { get; }
         /// <summary>The current Genesys media id; changes on renewal (earlier ones are in <see cref="PreviousMediaIds"/>).</summary>
         public string? MediaId { get; private set; }
-        public string Path { get; }
+        /// <summary>
+        /// The file on this machine. A transfer resumed from a shared journal keeps the path of the process that recorded
+        /// it in the journal, but uploads from the local file with the same bytes (same SHA-256) this process was given.
+        /// </summary>
+        public string Path { get; internal set; }
         public string FileName { get; }
         public long Length { get; }
         public string ContentType { get; }

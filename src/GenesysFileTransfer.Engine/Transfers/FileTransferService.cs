@@ -118,6 +118,13 @@ namespace GenesysFileTransfer.Engine.Transfers
             JournalTransfer stored = _store.InsertOrGet(fresh, new TransferHistoryEntry(now, "recorded", null, facts.Length + " bytes, SHA-256 " + facts.Sha256), startNew, out bool inserted);
             FileTransfer transfer = _lookup.View(stored);
             transfer.Resumed = !inserted;
+            if (!inserted && !string.Equals(transfer.Path, facts.Path, StringComparison.Ordinal))
+            {
+                // Another process (maybe on another machine) recorded the same bytes from its own folder: the key holds
+                // the SHA-256, so this process's file is the same file, and the one it can read.
+                transfer.Path = facts.Path;
+            }
+
             return transfer;
         }
 

@@ -48,6 +48,25 @@ namespace GenesysFileTransfer.Commands
         [ValidateNotNullOrEmpty]
         public string? JournalPath { get; set; }
 
+        /// <summary>
+        /// A PostgreSQL journal shared by several processes and machines (an Npgsql connection string, e.g.
+        /// <c>Host=gft.postgres.database.azure.com;Database=gft;Username=gft_runbook;SSL Mode=VerifyFull</c>). Without
+        /// it and without -JournalPath, the GENESYS_JOURNAL_CONNECTION environment variable is used when set.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? JournalConnectionString { get; set; }
+
+        /// <summary>The journal database's user (when not empty) and password; else the connection string's, PGPASSWORD or .pgpass.</summary>
+        [Parameter]
+        [Credential]
+        [ValidateNotNull]
+        public PSCredential? JournalCredential { get; set; }
+
+        /// <summary>Do not copy audit records into a PostgreSQL journal (the file log is unaffected).</summary>
+        [Parameter]
+        public SwitchParameter NoJournalAudit { get; set; }
+
         /// <summary>Keep transfers in memory only: nothing is recorded, and nothing from earlier sessions is resumed.</summary>
         [Parameter]
         public SwitchParameter NoJournal { get; set; }
@@ -71,6 +90,15 @@ namespace GenesysFileTransfer.Commands
                 ThrowTerminatingError(new ErrorRecord(new ArgumentException("Pass -JournalPath or -NoJournal, not both."), ErrorIds.ConnectionFailed, ErrorCategory.InvalidArgument, JournalPath));
             }
 
+            if (JournalConnectionString != null && (JournalPath != null || NoJournal))
+            {
+                ThrowTerminatingError(new ErrorRecord(new ArgumentException("Pass one of -JournalConnectionString, -JournalPath and -NoJournal."), ErrorIds.JournalParameterConflict, ErrorCategory.InvalidArgument, null));
+            }
+
+            // A shared journal named in the environment (a runbook's variable asset, an app setting) when none is named here.
+            string? journalConnection = JournalConnectionString
+                ?? (JournalPath is null && !NoJournal ? Engine.Journal.TransferJournals.ConnectionStringFromEnvironment() : null);
+
             GenesysEnvironment environment = ResolveEnvironment();
             ClientCredentials credentials = ResolveCredentials();
             var options = new ConnectionOptions(environment, credentials)
@@ -79,6 +107,9 @@ namespace GenesysFileTransfer.Commands
                 DisableAuditLog = NoAuditLog.IsPresent,
                 JournalPath = JournalPath is null ? null : GetUnresolvedProviderPathFromPSPath(JournalPath),
                 DisableJournal = NoJournal.IsPresent,
+                JournalConnectionString = journalConnection,
+                JournalCredential = JournalResolver.Network(JournalCredential),
+                AuditToJournal = !NoJournalAudit.IsPresent,
                 Retry = new RetryOptions { MaxRetries = MaxRetries },
                 TransferLease = new TransferLeaseOptions { Duration = TimeSpan.FromSeconds(TransferLeaseSec) },
             };
@@ -91,7 +122,15 @@ namespace GenesysFileTransfer.Commands
             }
             catch (TransferJournalException ex)
             {
-                ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.JournalUnavailable, ErrorCategory.OpenError, ex.Location));
+                ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.JournalUnavailable, ErrorCategory.OpenError, ex.Location)
+                {
+                    ErrorDetails = new ErrorDetails(ex.Message)
+                    {
+                        RecommendedAction = journalConnection is null
+                            ? "Use another -JournalPath, or -NoJournal."
+                            : "Check the server, database and user in the connection string, the password (-JournalCredential, PGPASSWORD or .pgpass), the server's firewall and its SSL settings.",
+                    },
+                });
                 return;
             }
             catch (Exception ex) when (!(ex is PipelineStoppedException) && !(ex is OperationCanceledException))

@@ -53,6 +53,17 @@ namespace GenesysFileTransfer.Commands
         [ValidateNotNullOrEmpty]
         public string? JournalPath { get; set; }
 
+        /// <summary>A PostgreSQL journal shared by several processes and machines (an Npgsql connection string).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? JournalConnectionString { get; set; }
+
+        /// <summary>The journal database's user (when not empty) and password.</summary>
+        [Parameter]
+        [Credential]
+        [ValidateNotNull]
+        public PSCredential? JournalCredential { get; set; }
+
         [Parameter]
         [ValidateNotNull]
         public GenesysConnection? Connection { get; set; }
@@ -60,7 +71,8 @@ namespace GenesysFileTransfer.Commands
         protected override void BeginProcessing()
         {
             GenesysConnection? connection = Connection ?? SessionConnection.Get(this);
-            if (JournalPath is null && connection != null)
+            var choice = new JournalChoice(JournalPath, JournalConnectionString, JournalCredential);
+            if (!choice.IsNamed && connection != null)
             {
                 _query = connection.Lookup.Query;
                 _exists = id => connection.Lookup.TryGet(id, out _);
@@ -68,7 +80,7 @@ namespace GenesysFileTransfer.Commands
             }
 
             // Not connected (or -JournalPath): the journal file itself; none yet means nothing was ever recorded.
-            ITransferJournal? found = JournalResolver.Open(this, JournalPath, connection: null, createIfMissing: false, out _ownJournal);
+            ITransferJournal? found = JournalResolver.Open(this, choice, connection: null, createIfMissing: false, out _ownJournal);
             if (found is null)
             {
                 _query = _ => Array.Empty<FileTransfer>();

@@ -22,6 +22,17 @@ namespace GenesysFileTransfer.Commands
         [ValidateNotNullOrEmpty]
         public string? JournalPath { get; set; }
 
+        /// <summary>A PostgreSQL journal shared by several processes and machines (an Npgsql connection string).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? JournalConnectionString { get; set; }
+
+        /// <summary>The journal database's user (when not empty) and password.</summary>
+        [Parameter]
+        [Credential]
+        [ValidateNotNull]
+        public PSCredential? JournalCredential { get; set; }
+
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? AuditLogPath { get; set; }
@@ -34,14 +45,14 @@ namespace GenesysFileTransfer.Commands
         protected override void BeginProcessing()
         {
             GenesysConnection? connection = SessionConnection.Get(this);
-            ITransferJournal? journal = JournalResolver.Open(this, JournalPath, connection, createIfMissing: false, out _ownJournal);
+            ITransferJournal? journal = JournalResolver.Open(this, new JournalChoice(JournalPath, JournalConnectionString, JournalCredential), connection, createIfMissing: false, out _ownJournal);
             if (journal is null)
             {
                 return;
             }
 
             JournalLocation = journal.Location;
-            AuditLog audit = JournalResolver.OpenAudit(this, AuditLogPath, connection, DocumentErrorIds.AuditLogUnavailable, out _ownAudit);
+            AuditLog audit = JournalResolver.OpenAudit(this, AuditLogPath, connection, DocumentErrorIds.AuditLogUnavailable, out _ownAudit, journal);
             Administration = new OutboxAdministration(journal.Outbox, audit, correlationId: Guid.NewGuid().ToString());
         }
 
@@ -49,9 +60,8 @@ namespace GenesysFileTransfer.Commands
 
         public void Dispose()
         {
-            _ownAudit?.Dispose();
+            JournalResolver.Close(_ownAudit, _ownJournal);
             _ownAudit = null;
-            _ownJournal?.Dispose();
             _ownJournal = null;
         }
 

@@ -112,6 +112,8 @@ namespace GenesysFileTransfer.Commands
         public SecureString? Secret { get; set; }
         public WebhookScheme Scheme { get; set; }
         public string? JournalPath { get; set; }
+        public string? JournalConnectionString { get; set; }
+        public PSCredential? JournalCredential { get; set; }
         public string? AuditLogPath { get; set; }
         public TimeSpan TimestampTolerance { get; set; }
         public int MaxBodyBytes { get; set; }
@@ -164,9 +166,9 @@ namespace GenesysFileTransfer.Commands
             {
                 GenesysConnection? connection = SessionConnection.Get(cmdlet);
                 // Receivers record new work, so a journal that does not exist yet is created.
-                journal = JournalResolver.Open(cmdlet, settings.JournalPath, connection, createIfMissing: true, out ITransferJournal? openedJournal);
+                journal = JournalResolver.Open(cmdlet, new JournalChoice(settings.JournalPath, settings.JournalConnectionString, settings.JournalCredential), connection, createIfMissing: true, out ITransferJournal? openedJournal);
                 ownsJournal = openedJournal != null;
-                audit = JournalResolver.OpenAudit(cmdlet, settings.AuditLogPath, connection, ErrorIds.PathNotFound, out AuditLog? openedAudit);
+                audit = JournalResolver.OpenAudit(cmdlet, settings.AuditLogPath, connection, ErrorIds.PathNotFound, out AuditLog? openedAudit, journal);
                 ownsAudit = openedAudit != null;
 
                 var options = new WebhookOptions(settings.Scheme, secret)
@@ -249,8 +251,7 @@ namespace GenesysFileTransfer.Commands
 
         public void Dispose()
         {
-            _ownJournal?.Dispose();
-            _ownAudit?.Dispose();
+            JournalResolver.Close(_ownAudit, _ownJournal);
             _secret.Dispose();
         }
     }

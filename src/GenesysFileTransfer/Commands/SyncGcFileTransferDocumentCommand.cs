@@ -66,6 +66,17 @@ namespace GenesysFileTransfer.Commands
         [ValidateNotNullOrEmpty]
         public string? JournalPath { get; set; }
 
+        /// <summary>A PostgreSQL journal shared by several processes and machines (an Npgsql connection string).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? JournalConnectionString { get; set; }
+
+        /// <summary>The journal database's user (when not empty) and password.</summary>
+        [Parameter]
+        [Credential]
+        [ValidateNotNull]
+        public PSCredential? JournalCredential { get; set; }
+
         [Parameter]
         [ValidateRange(1, int.MaxValue)]
         public int? MaxItems { get; set; }
@@ -84,13 +95,13 @@ namespace GenesysFileTransfer.Commands
             {
                 // Parameters first: a mistake in them is reported even when there is nothing to archive yet.
                 sink = CreateSink();
-                ITransferJournal? journal = JournalResolver.Open(this, JournalPath, connection, createIfMissing: false, out ownJournal);
+                ITransferJournal? journal = JournalResolver.Open(this, new JournalChoice(JournalPath, JournalConnectionString, JournalCredential), connection, createIfMissing: false, out ownJournal);
                 if (journal is null)
                 {
                     return;
                 }
 
-                AuditLog audit = JournalResolver.OpenAudit(this, AuditLogPath, connection, DocumentErrorIds.AuditLogUnavailable, out ownAudit);
+                AuditLog audit = JournalResolver.OpenAudit(this, AuditLogPath, connection, DocumentErrorIds.AuditLogUnavailable, out ownAudit, journal);
                 // With a connection, a delivered file that is gone locally is fetched again from Genesys.
                 var archiver = new DocumentArchiver(
                     journal.Outbox,
@@ -141,8 +152,7 @@ namespace GenesysFileTransfer.Commands
             finally
             {
                 sink?.Dispose();
-                ownAudit?.Dispose();
-                ownJournal?.Dispose();
+                JournalResolver.Close(ownAudit, ownJournal);
             }
         }
 

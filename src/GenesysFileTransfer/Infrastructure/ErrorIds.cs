@@ -27,6 +27,8 @@ namespace GenesysFileTransfer.Commands.Infrastructure
         public const string InvalidTransferState = nameof(InvalidTransferState);
         public const string TransferNotFound = nameof(TransferNotFound);
         public const string JournalUnavailable = nameof(JournalUnavailable);
+        /// <summary>A journal file and a journal connection string named together.</summary>
+        public const string JournalParameterConflict = nameof(JournalParameterConflict);
         /// <summary>The send may or may not have reached Genesys; the next run reads the conversation before sending again.</summary>
         public const string DeliveryOutcomeUnknown = nameof(DeliveryOutcomeUnknown);
         /// <summary>Another live process holds the transfer's lease and did not finish within the wait.</summary>

@@ -22,6 +22,17 @@ namespace GenesysFileTransfer.Commands.Infrastructure
         [ValidateNotNullOrEmpty]
         public string? JournalPath { get; set; }
 
+        /// <summary>A PostgreSQL journal shared by several processes and machines (an Npgsql connection string).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? JournalConnectionString { get; set; }
+
+        /// <summary>The journal database's user (when not empty) and password.</summary>
+        [Parameter]
+        [Credential]
+        [ValidateNotNull]
+        public PSCredential? JournalCredential { get; set; }
+
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? AuditLogPath { get; set; }
@@ -50,6 +61,8 @@ namespace GenesysFileTransfer.Commands.Infrastructure
             Secret = Secret,
             Scheme = Scheme,
             JournalPath = JournalPath,
+            JournalConnectionString = JournalConnectionString,
+            JournalCredential = JournalCredential,
             AuditLogPath = AuditLogPath,
             TimestampTolerance = TimeSpan.FromSeconds(TimestampToleranceSeconds),
             MaxBodyBytes = MaxBodyBytes,

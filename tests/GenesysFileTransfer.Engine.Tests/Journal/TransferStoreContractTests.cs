@@ -7,19 +7,24 @@ namespace GenesysFileTransfer.Engine.Tests.Journal;
 
 /// <summary>
 /// The transfer store's contract (unique key, compare-and-set transitions, leases with fencing, lookups), run against
-/// every store the engine can use: the SQLite journal and the in-memory store of a connection without a journal.
+/// every store the engine can use: the SQLite journal, the PostgreSQL journal and the in-memory store of a connection
+/// without a journal.
 /// </summary>
+[Collection(PostgresCollection.Name)]
 public class TransferStoreContractTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 11, 24, 14, 45, 53, TimeSpan.Zero);
+    private readonly PostgresServer _server;
 
-    public static TheoryData<string> Stores => new() { "sqlite", "memory" };
+    public TransferStoreContractTests(PostgresServer server) => _server = server;
+
+    public static TheoryData<string> Stores => new() { "sqlite", "postgres", "memory" };
 
     [Theory]
     [MemberData(nameof(Stores))]
     public void A_transfer_round_trips_every_field(string kind)
     {
-        using var store = new ContractStore(kind);
+        using var store = new ContractStore(kind, _server);
         JournalTransfer written = Transfer("invoice.pdf", "Delivered", T0);
         written.PreviousMediaIds = new[] { "media-1", "media-2" };
         written.MessageId = "message-9";
@@ -42,7 +47,7 @@ public class TransferStoreContractTests
     [MemberData(nameof(Stores))]
     public void The_idempotency_key_is_unique_and_a_second_insert_returns_the_first_transfer(string kind)
     {
-        using var store = new ContractStore(kind);
+        using var store = new ContractStore(kind, _server);
         JournalTransfer first = Transfer("a.pdf", "Pending", T0);
         JournalTransfer second = Transfer("a.pdf", "Pending", T0.AddMinutes(5));
         second.IdempotencyKey = first.IdempotencyKey;
@@ -63,7 +68,7 @@ public class TransferStoreContractTests
     [MemberData(nameof(Stores))]
     public void Superseding_gives_the_key_to_the_new_transfer_and_keeps_the_old_one_with_its_history(string kind)
     {
-        using var store = new ContractStore(kind);
+        using var store = new ContractStore(kind, _server);
         JournalTransfer old = Transfer("a.pdf", "Delivered", T0);
         JournalTransfer fresh = Transfer("a.pdf", "Pending", T0.AddMinutes(5));
         fresh.IdempotencyKey = old.IdempotencyKey;
@@ -83,7 +88,7 @@ public class TransferStoreContractTests
     [MemberData(nameof(Stores))]
     public void A_transition_is_a_compare_and_set_on_the_version_with_its_history_and_outbox_item(string kind)
     {
-        using var store = new ContractStore(kind);
+        using var store = new ContractStore(kind, _server);
         JournalTransfer transfer = Transfer("a.pdf", "Valid", T0);
         store.Transfers.InsertOrGet(transfer, Entry("valid"), supersede: false, out _);
 
@@ -108,7 +113,7 @@ public class TransferStoreContractTests
     [MemberData(nameof(Stores))]
     public void A_lease_is_exclusive_until_it_expires_or_is_released(string kind)
     {
-        using var store = new ContractStore(kind);
+        using var store = new ContractStore(kind, _server);
         JournalTransfer transfer = Transfer("a.pdf", "Created", T0);
         store.Transfers.InsertOrGet(transfer, Entry("created"), supersede: false, out _);
         TimeSpan lease = TimeSpan.FromMinutes(2);
@@ -140,7 +145,7 @@ public class TransferStoreContractTests
     [MemberData(nameof(Stores))]
     public void An_owner_whose_lease_was_taken_over_can_no_longer_move_the_transfer(string kind)
     {
-        using var store = new ContractStore(kind);
+        using var store = new ContractStore(kind, _server);
         JournalTransfer transfer = Transfer("a.pdf", "Valid", T0);
         store.Transfers.InsertOrGet(transfer, Entry("valid"), supersede: false, out _);
         JournalTransfer paused = store.Transfers.TryAcquireLease(transfer.TransferId, "worker-a", T0, TimeSpan.FromSeconds(30))!;
@@ -157,7 +162,7 @@ public class TransferStoreContractTests
     [MemberData(nameof(Stores))]
     public void A_media_id_finds_its_transfer_also_after_a_renewal(string kind)
     {
-        using var store = new ContractStore(kind);
+        using var store = new ContractStore(kind, _server);
         JournalTransfer transfer = Transfer("a.pdf", "Created", T0);
         transfer.MediaId = "media-old";
         store.Transfers.InsertOrGet(transfer, new TransferHistoryEntry(T0, "created", "media-old", null), supersede: false, out _);
@@ -174,7 +179,7 @@ public class TransferStoreContractTests
     [MemberData(nameof(Stores))]
     public void Queries_filter_by_each_field_and_list_newest_first(string kind)
     {
-        using var store = new ContractStore(kind);
+        using var store = new ContractStore(kind, _server);
         JournalTransfer a = Transfer("a.pdf", "Delivered", T0);
         JournalTransfer b = Transfer("b.pdf", "Failed", T0.AddMinutes(1));
         JournalTransfer c = Transfer("c.pdf", "Delivered", T0.AddMinutes(2));
@@ -203,7 +208,7 @@ public class TransferStoreContractTests
     [MemberData(nameof(Stores))]
     public void History_comes_back_in_the_order_it_was_written(string kind)
     {
-        using var store = new ContractStore(kind);
+        using var store = new ContractStore(kind, _server);
         JournalTransfer transfer = Transfer("a.pdf", "Created", T0);
         JournalTransfer other = Transfer("b.pdf", "Created", T0);
         var entries = new[]
@@ -289,14 +294,14 @@ public class TransferStoreContractTests
     /// <summary>One store under test; the in-memory one keeps no outbox, as a connection without a journal does not.</summary>
     private sealed class ContractStore : IDisposable
     {
-        private readonly TempJournal? _temp;
-        private readonly SqliteTransferJournal? _journal;
+        private readonly JournalUnderTest? _temp;
+        private readonly ITransferJournal? _journal;
 
-        public ContractStore(string kind)
+        public ContractStore(string kind, PostgresServer server)
         {
-            if (kind == "sqlite")
+            if (kind != "memory")
             {
-                _temp = new TempJournal();
+                _temp = new JournalUnderTest(kind, server, nameof(TransferStoreContractTests));
                 _journal = _temp.Open();
                 Transfers = _journal.Transfers;
             }

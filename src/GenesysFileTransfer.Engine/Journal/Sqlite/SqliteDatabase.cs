@@ -14,6 +14,7 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
     {
         private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
         private const int BusyTimeoutMs = 30000;
+        private static long _statements;
         private readonly string _connectionString;
         private int _disposed;
 
@@ -32,6 +33,9 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
 
         public string Location { get; }
 
+        /// <summary>Statements and commits run on any journal file by this process (a measure of the journal's cost per file).</summary>
+        public static long Statements => Interlocked.Read(ref _statements);
+
         /// <summary>Runs <paramref name="work"/> on an open connection; <paramref name="action"/> completes "could not …" in errors.</summary>
         public T Run<T>(string action, Func<SqliteConnection, T> work)
         {
@@ -46,6 +50,7 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
                 connection.Open();
                 using (SqliteCommand pragmas = connection.CreateCommand())
                 {
+                    Interlocked.Increment(ref _statements);
                     // Per connection: SQLite itself waits for a busy file (another process writing) before giving up.
                     pragmas.CommandText = "PRAGMA busy_timeout = " + BusyTimeoutMs.ToString(CultureInfo.InvariantCulture) + "; PRAGMA synchronous = FULL;";
                     pragmas.ExecuteNonQuery();
@@ -69,6 +74,7 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
             {
                 using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
                 T result = work(connection, transaction);
+                Interlocked.Increment(ref _statements);
                 transaction.Commit();
                 return result;
             });
@@ -87,6 +93,7 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
 
         public static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql)
         {
+            Interlocked.Increment(ref _statements);
             SqliteCommand command = connection.CreateCommand();
             command.Transaction = transaction;
             command.CommandText = sql;

@@ -33,6 +33,9 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
 
         public IDocumentOutbox Outbox { get; }
 
+        /// <summary>Statements and commits this process has run on journal files (SQLite runs in-process: no network round trip).</summary>
+        public long RoundTrips => SqliteDatabase.Statements;
+
         /// <summary>
         /// The per-user journal: <c>%LOCALAPPDATA%\GenesysFileTransfer\journal.db</c> on Windows, elsewhere
         /// <c>$XDG_STATE_HOME/GenesysFileTransfer/journal.db</c> or <c>~/.local/state/GenesysFileTransfer/journal.db</c>,

@@ -1,0 +1,320 @@
+using System;
+using System.Collections.Generic;
+using Npgsql;
+using static GenesysFileTransfer.Engine.Journal.Postgres.PostgresDatabase;
+using static GenesysFileTransfer.Engine.Journal.Postgres.PostgresSession;
+
+namespace GenesysFileTransfer.Engine.Journal.Postgres
+{
+    /// <summary>
+    /// The document outbox on the server. Claims take the oldest due item with <c>FOR UPDATE SKIP LOCKED</c>, so many
+    /// Sync workers claim different items at once without waiting on each other; every change after the claim applies
+    /// only while the worker still holds the item. Each mutation writes its operation token, so a retry after a lost
+    /// answer recognises its own change.
+    /// </summary>
+    internal sealed class PostgresDocumentOutbox : IDocumentOutbox
+    {
+        private const string Pending = "pending";
+        private const string Archived = "archived";
+        private const string SourceMissing = "source_missing";
+        private const string Abandoned = "abandoned";
+
+        private const string OutboxColumns =
+            "document_key, kind, transfer_id, conversation_id, message_id, attachment_id, source, file_name, content_type, sha256, " +
+            "length, metadata_json, state, attempts, enqueued_at, next_attempt_at, last_error, claimed_by, lease_until, stored_location, archived_at, " +
+            "fallback_source, state_reason, state_changed_by, state_changed_at";
+
+        private readonly PostgresDatabase _db;
+
+        public PostgresDocumentOutbox(PostgresDatabase db) => _db = db;
+
+        public bool Enqueue(OutboxItem item)
+        {
+            if (item is null)
+            {
+                throw new ArgumentNullException(nameof(item));
+            }
+
+            Guid token = Guid.NewGuid();
+            return _db.Run("add document " + item.DocumentKey + " to the outbox", session =>
+                Insert(session, item, token) || (session.IsRetry && PostgresEventLedger.Mine(session, "outbox", "insert_token", token)));
+        }
+
+        /// <summary>Adds the item unless its key exists, inside the caller's session; true when it was added.</summary>
+        internal static bool Insert(PostgresSession session, OutboxItem item, Guid insertToken)
+        {
+            using NpgsqlCommand command = session.Command(
+                "INSERT INTO outbox (" + OutboxColumns + ", insert_token) VALUES (@document_key, @kind, @transfer_id, @conversation_id, @message_id, " +
+                "@attachment_id, @source, @file_name, @content_type, @sha256, @length, @metadata_json, @state, @attempts, @enqueued_at, " +
+                "@next_attempt_at, @last_error, @claimed_by, @lease_until, @stored_location, @archived_at, @fallback_source, @state_reason, " +
+                "@state_changed_by, @state_changed_at, @insert_token) ON CONFLICT (document_key) DO NOTHING;");
+            BindText(command, "document_key", item.DocumentKey);
+            BindText(command, "kind", item.Kind);
+            BindUuid(command, "transfer_id", item.TransferId);
+            BindText(command, "conversation_id", item.ConversationId);
+            BindText(command, "message_id", item.MessageId);
+            BindText(command, "attachment_id", item.AttachmentId);
+            BindText(command, "source", item.Source);
+            BindText(command, "file_name", item.FileName);
+            BindText(command, "content_type", item.ContentType);
+            BindText(command, "sha256", item.Sha256);
+            BindLong(command, "length", item.Length);
+            BindText(command, "metadata_json", item.MetadataJson ?? "{}");
+            BindText(command, "state", StateText(item.State));
+            command.Parameters.AddWithValue("attempts", item.Attempts);
+            BindText(command, "enqueued_at", Time(item.EnqueuedAt));
+            BindText(command, "next_attempt_at", Time(item.NextAttemptAt));
+            BindText(command, "last_error", item.LastError);
+            BindText(command, "claimed_by", item.ClaimedBy);
+            BindText(command, "lease_until", Time(item.LeaseUntil));
+            BindText(command, "stored_location", item.StoredLocation);
+            BindText(command, "archived_at", Time(item.ArchivedAt));
+            BindText(command, "fallback_source", item.FallbackSource);
+            BindText(command, "state_reason", item.StateReason);
+            BindText(command, "state_changed_by", item.StateChangedBy);
+            BindText(command, "state_changed_at", Time(item.StateChangedAt));
+            BindUuid(command, "insert_token", insertToken);
+            return session.Execute(command) == 1;
+        }
+
+        public OutboxItem? ClaimNext(string workerId, DateTimeOffset now, TimeSpan lease)
+        {
+            if (string.IsNullOrEmpty(workerId))
+            {
+                throw new ArgumentException("A worker id is required to claim an item.", nameof(workerId));
+            }
+
+            Guid token = Guid.NewGuid();
+            return _db.Run("claim an outbox item", session =>
+            {
+                if (session.IsRetry)
+                {
+                    // The first attempt may have claimed an item before its answer was lost: take that one, not a second.
+                    using NpgsqlCommand mine = session.Command("SELECT " + OutboxColumns + " FROM outbox WHERE claim_token = @token AND claimed_by = @worker AND state = '" + Pending + "';");
+                    BindUuid(mine, "token", token);
+                    BindText(mine, "worker", workerId);
+                    OutboxItem? claimed = ReadOne(session, mine);
+                    if (claimed != null)
+                    {
+                        return claimed;
+                    }
+                }
+
+                using NpgsqlCommand command = session.Command(
+                    "UPDATE outbox SET claimed_by = @worker, lease_until = @lease_until, attempts = attempts + 1, claim_token = @token " +
+                    "WHERE document_key = (SELECT document_key FROM outbox WHERE state = '" + Pending + "' AND next_attempt_at <= @now " +
+                    "AND (lease_until IS NULL OR lease_until <= @now) ORDER BY next_attempt_at, enqueued_at, document_key LIMIT 1 FOR UPDATE SKIP LOCKED) " +
+                    "RETURNING " + OutboxColumns + ";");
+                BindText(command, "worker", workerId);
+                BindText(command, "now", Time(now));
+                BindText(command, "lease_until", Time(now + lease));
+                BindUuid(command, "token", token);
+                return ReadOne(session, command);
+            });
+        }
+
+        public bool MarkArchived(string documentKey, string workerId, string storedLocation, DateTimeOffset at) =>
+            Mutate(
+                "mark document " + documentKey + " archived",
+                "UPDATE outbox SET state = '" + Archived + "', stored_location = @stored_location, archived_at = @archived_at, " +
+                "lease_until = NULL, last_error = NULL, op_token = @token WHERE document_key = @document_key AND claimed_by = @worker AND state = '" + Pending + "';",
+                documentKey,
+                command =>
+                {
+                    BindText(command, "worker", workerId);
+                    BindText(command, "stored_location", storedLocation);
+                    BindText(command, "archived_at", Time(at));
+                });
+
+        public bool MarkRetry(string documentKey, string workerId, string error, DateTimeOffset nextAttemptAt) =>
+            Mutate(
+                "release document " + documentKey + " for another attempt",
+                "UPDATE outbox SET claimed_by = NULL, lease_until = NULL, last_error = @error, next_attempt_at = @next_attempt_at, op_token = @token " +
+                "WHERE document_key = @document_key AND claimed_by = @worker AND state = '" + Pending + "';",
+                documentKey,
+                command =>
+                {
+                    BindText(command, "worker", workerId);
+                    BindText(command, "error", error);
+                    BindText(command, "next_attempt_at", Time(nextAttemptAt));
+                });
+
+        public bool MarkSourceMissing(string documentKey, string workerId, string reason, DateTimeOffset at) =>
+            Mutate(
+                "set document " + documentKey + " aside as missing its source",
+                "UPDATE outbox SET state = '" + SourceMissing + "', claimed_by = NULL, lease_until = NULL, last_error = @reason, state_reason = @reason, " +
+                "state_changed_by = @worker, state_changed_at = @at, op_token = @token WHERE document_key = @document_key AND claimed_by = @worker AND state = '" + Pending + "';",
+                documentKey,
+                command =>
+                {
+                    BindText(command, "worker", workerId);
+                    BindText(command, "reason", reason);
+                    BindText(command, "at", Time(at));
+                });
+
+        private bool Mutate(string action, string sql, string documentKey, Action<NpgsqlCommand> bind)
+        {
+            Guid token = Guid.NewGuid();
+            return _db.Run(action, session =>
+            {
+                using NpgsqlCommand command = session.Command(sql);
+                BindText(command, "document_key", documentKey);
+                BindUuid(command, "token", token);
+                bind(command);
+                return session.Execute(command) == 1 || (session.IsRetry && OwnChange(session, documentKey, token));
+            });
+        }
+
+        private static bool OwnChange(PostgresSession session, string documentKey, Guid token)
+        {
+            using NpgsqlCommand check = session.Command("SELECT EXISTS (SELECT 1 FROM outbox WHERE document_key = @document_key AND op_token = @token);");
+            BindText(check, "document_key", documentKey);
+            BindUuid(check, "token", token);
+            return session.Scalar(check) is bool found && found;
+        }
+
+        public OutboxItem? GetItem(string documentKey) =>
+            _db.Run("read document " + documentKey + " from the outbox", session => Read(session, documentKey));
+
+        public OutboxChangeResult Reset(string documentKey, string changedBy, DateTimeOffset now) =>
+            Change(
+                "reset document " + documentKey,
+                documentKey,
+                now,
+                "state = '" + Pending + "', next_attempt_at = @now, claimed_by = NULL, lease_until = NULL, state_reason = NULL, " +
+                "state_changed_by = @by, state_changed_at = @now",
+                command => BindText(command, "by", changedBy));
+
+        public OutboxChangeResult Abandon(string documentKey, string reason, string changedBy, DateTimeOffset now) =>
+            Change(
+                "abandon document " + documentKey,
+                documentKey,
+                now,
+                "state = '" + Abandoned + "', claimed_by = NULL, lease_until = NULL, state_reason = @reason, state_changed_by = @by, state_changed_at = @now",
+                command =>
+                {
+                    BindText(command, "by", changedBy);
+                    BindText(command, "reason", reason);
+                });
+
+        /// <summary>
+        /// One operator change in one statement: it applies only to a pending or source-missing item without a live
+        /// lease (the row lock makes a concurrent claim wait or lose); when it does not apply, the item is read to say why.
+        /// </summary>
+        private OutboxChangeResult Change(string action, string documentKey, DateTimeOffset now, string assignments, Action<NpgsqlCommand> bind)
+        {
+            Guid token = Guid.NewGuid();
+            return _db.InTransaction(action, session =>
+            {
+                using (NpgsqlCommand command = session.Command(
+                    "UPDATE outbox SET " + assignments + ", op_token = @token WHERE document_key = @document_key AND state IN ('" + Pending + "', '" + SourceMissing + "') " +
+                    "AND (lease_until IS NULL OR lease_until <= @now) RETURNING " + OutboxColumns + ";"))
+                {
+                    BindText(command, "document_key", documentKey);
+                    BindText(command, "now", Time(now));
+                    BindUuid(command, "token", token);
+                    bind(command);
+                    OutboxItem? changed = ReadOne(session, command);
+                    if (changed != null)
+                    {
+                        return new OutboxChangeResult(OutboxChange.Changed, changed);
+                    }
+                }
+
+                OutboxItem? current = Read(session, documentKey);
+                if (current != null && session.IsRetry && OwnChange(session, documentKey, token))
+                {
+                    return new OutboxChangeResult(OutboxChange.Changed, current);
+                }
+
+                OutboxChange refusal = current is null ? OutboxChange.NotFound
+                    : current.State == OutboxState.Pending || current.State == OutboxState.SourceMissing ? OutboxChange.Leased
+                    : OutboxChange.NotAllowed;
+                return new OutboxChangeResult(refusal, current);
+            });
+        }
+
+        private static OutboxItem? Read(PostgresSession session, string documentKey)
+        {
+            using NpgsqlCommand command = session.Command("SELECT " + OutboxColumns + " FROM outbox WHERE document_key = @document_key;");
+            BindText(command, "document_key", documentKey);
+            return ReadOne(session, command);
+        }
+
+        public IReadOnlyList<OutboxItem> GetOutbox(OutboxState? state) =>
+            _db.Run("read the outbox", session =>
+            {
+                using NpgsqlCommand command = session.Command("SELECT " + OutboxColumns + " FROM outbox" + (state is null ? string.Empty : " WHERE state = @state") + " ORDER BY enqueued_at, document_key;");
+                if (state is OutboxState wanted)
+                {
+                    BindText(command, "state", StateText(wanted));
+                }
+
+                var items = new List<OutboxItem>();
+                using NpgsqlDataReader reader = session.Reader(command);
+                while (reader.Read())
+                {
+                    items.Add(ReadOutboxItem(reader));
+                }
+
+                return (IReadOnlyList<OutboxItem>)items;
+            });
+
+        private static OutboxItem? ReadOne(PostgresSession session, NpgsqlCommand command)
+        {
+            using NpgsqlDataReader reader = session.Reader(command);
+            return reader.Read() ? ReadOutboxItem(reader) : null;
+        }
+
+        private static OutboxItem ReadOutboxItem(NpgsqlDataReader reader) => new OutboxItem
+        {
+            DocumentKey = reader.GetString(0),
+            Kind = reader.GetString(1),
+            TransferId = reader.IsDBNull(2) ? (Guid?)null : reader.GetGuid(2),
+            ConversationId = NullableString(reader, 3),
+            MessageId = NullableString(reader, 4),
+            AttachmentId = NullableString(reader, 5),
+            Source = reader.GetString(6),
+            FileName = reader.GetString(7),
+            ContentType = NullableString(reader, 8),
+            Sha256 = NullableString(reader, 9),
+            Length = reader.IsDBNull(10) ? (long?)null : reader.GetInt64(10),
+            MetadataJson = reader.GetString(11),
+            State = ParseState(reader.GetString(12)),
+            Attempts = reader.GetInt32(13),
+            EnqueuedAt = ParseTime(reader.GetString(14)),
+            NextAttemptAt = ParseTime(reader.GetString(15)),
+            LastError = NullableString(reader, 16),
+            ClaimedBy = NullableString(reader, 17),
+            LeaseUntil = NullableTime(reader, 18),
+            StoredLocation = NullableString(reader, 19),
+            ArchivedAt = NullableTime(reader, 20),
+            FallbackSource = NullableString(reader, 21),
+            StateReason = NullableString(reader, 22),
+            StateChangedBy = NullableString(reader, 23),
+            StateChangedAt = NullableTime(reader, 24),
+        };
+
+        private static string StateText(OutboxState state)
+        {
+            switch (state)
+            {
+                case OutboxState.Archived: return Archived;
+                case OutboxState.SourceMissing: return SourceMissing;
+                case OutboxState.Abandoned: return Abandoned;
+                default: return Pending;
+            }
+        }
+
+        private static OutboxState ParseState(string text)
+        {
+            switch (text)
+            {
+                case Archived: return OutboxState.Archived;
+                case SourceMissing: return OutboxState.SourceMissing;
+                case Abandoned: return OutboxState.Abandoned;
+                default: return OutboxState.Pending;
+            }
+        }
+    }
+}
