@@ -18,6 +18,47 @@ namespace GenesysFileTransfer.Engine.Audit
         public string Host { get; set; } = string.Empty;
         /// <summary>Exactly the JSON object the daily audit file holds for this step.</summary>
         public string Json { get; set; } = "{}";
+
+        /// <summary>
+        /// The record's JSON fields in file order, as plain values (string, long, double, bool, null; nested values as
+        /// their JSON text), so a host can show them without a JSON library of its own.
+        /// </summary>
+        public IReadOnlyList<KeyValuePair<string, object?>> Fields()
+        {
+            var fields = new List<KeyValuePair<string, object?>>();
+            using (System.Text.Json.JsonDocument json = System.Text.Json.JsonDocument.Parse(Json))
+            {
+                foreach (System.Text.Json.JsonProperty field in json.RootElement.EnumerateObject())
+                {
+                    object? value;
+                    switch (field.Value.ValueKind)
+                    {
+                        case System.Text.Json.JsonValueKind.String:
+                            value = field.Value.GetString();
+                            break;
+                        case System.Text.Json.JsonValueKind.Number:
+                            value = field.Value.TryGetInt64(out long whole) ? whole : (object)field.Value.GetDouble();
+                            break;
+                        case System.Text.Json.JsonValueKind.True:
+                            value = true;
+                            break;
+                        case System.Text.Json.JsonValueKind.False:
+                            value = false;
+                            break;
+                        case System.Text.Json.JsonValueKind.Null:
+                            value = null;
+                            break;
+                        default:
+                            value = field.Value.GetRawText();
+                            break;
+                    }
+
+                    fields.Add(new KeyValuePair<string, object?>(field.Name, value));
+                }
+            }
+
+            return fields;
+        }
     }
 
     /// <summary>Filters for <see cref="IAuditRecordStore.QueryAudit"/>; unset fields do not filter.</summary>

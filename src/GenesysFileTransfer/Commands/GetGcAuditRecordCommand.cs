@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Management.Automation;
-using System.Text.Json;
 using GenesysFileTransfer.Commands.Infrastructure;
 using GenesysFileTransfer.Engine.Audit;
 using GenesysFileTransfer.Engine.Connection;
@@ -129,25 +128,11 @@ namespace GenesysFileTransfer.Commands
             result.TypeNames.Insert(0, TypeName);
             result.Properties.Add(new PSNoteProperty("RecordId", record.RecordId));
             result.Properties.Add(new PSNoteProperty("Time", record.Time));
-            using (JsonDocument json = JsonDocument.Parse(record.Json))
+            foreach (KeyValuePair<string, object?> field in record.Fields())
             {
-                foreach (JsonProperty field in json.RootElement.EnumerateObject())
+                if (field.Key != "time")
                 {
-                    if (field.Name == "time")
-                    {
-                        continue;
-                    }
-
-                    object? value = field.Value.ValueKind switch
-                    {
-                        JsonValueKind.String => field.Value.GetString(),
-                        JsonValueKind.Number => field.Value.TryGetInt64(out long whole) ? whole : (object)field.Value.GetDouble(),
-                        JsonValueKind.True => true,
-                        JsonValueKind.False => false,
-                        JsonValueKind.Null => null,
-                        _ => field.Value.GetRawText(),
-                    };
-                    result.Properties.Add(new PSNoteProperty(field.Name, value));
+                    result.Properties.Add(new PSNoteProperty(field.Key, field.Value));
                 }
             }
 
