@@ -20,6 +20,8 @@ namespace GenesysFileTransfer.Engine.Connection
         public string? JournalPath { get; set; }
         /// <summary>Keeps transfers in memory only: nothing survives the connection, and nothing is resumed.</summary>
         public bool DisableJournal { get; set; }
+        /// <summary>The malware scanner files must pass before they are sent (when their metadata asks for a scan); null for none.</summary>
+        public Scanning.IMalwareScanner? MalwareScanner { get; set; }
         public RetryOptions Retry { get; set; } = new RetryOptions();
         /// <summary>How long before expiry a cached token is replaced.</summary>
         public TimeSpan TokenRefreshSkew { get; set; } = TimeSpan.FromSeconds(60);
