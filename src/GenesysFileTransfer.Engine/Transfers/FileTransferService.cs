@@ -118,6 +118,12 @@ namespace GenesysFileTransfer.Engine.Transfers
             }
 
             FileFacts facts = FileFacts.Compute(request.File.Path, cancellationToken);
+            if (facts.Length != report.Length || facts.Length > request.Policy.MaxFileSizeBytes)
+            {
+                // The limits hold for the bytes actually read, not for what the file system said a moment before.
+                throw new TransferStateException($"'{request.File.FileName}' changed while it was checked ({report.Length} bytes when validated, {facts.Length} read); nothing was recorded or sent. Send it again once it no longer changes.");
+            }
+
             DateTimeOffset now = _time.GetUtcNow();
             JournalTransfer fresh = FileTransfer.NewRecord(Guid.NewGuid(), request.ConversationId, request.CommunicationId, facts, report.ContentType ?? "application/octet-stream", request.File.Metadata, now);
             // Without a journal (-NoJournal) nothing is resumed: every create is a transfer of its own, as the user asked.
