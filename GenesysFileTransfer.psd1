@@ -28,6 +28,7 @@
         'Get-GcFileTransfer'
         'Receive-GcWebhookEvent'
         'Start-GcWebhookListener'
+        'Test-GcAuditLog'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

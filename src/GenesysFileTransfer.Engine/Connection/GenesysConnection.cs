@@ -87,7 +87,7 @@ namespace GenesysFileTransfer.Engine.Connection
 
             AuditLog audit = options.DisableAuditLog
                 ? AuditLog.Disabled()
-                : AuditLog.Open(options.AuditLogDirectory ?? AuditLog.DefaultDirectory);
+                : AuditLog.Open(options.AuditLogDirectory ?? AuditLog.DefaultDirectory, options.AuditKey ?? AuditChain.KeyFromEnvironment());
             ITransferJournal? journal = null;
             if (!options.DisableJournal)
             {

@@ -61,6 +61,19 @@ namespace GenesysFileTransfer.Commands
         [ValidateRange(5, 3600)]
         public int TransferLeaseSec { get; set; } = (int)new TransferLeaseOptions().Duration.TotalSeconds;
 
+        /// <summary>
+        /// The malware scanner files must pass before they are sent: ClamAV's daemon at tcp://host:3310 or
+        /// unix:///path/to/clamd.ctl, or 'defender' for Microsoft Defender's MpCmdRun.exe on Windows.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? MalwareScanner { get; set; }
+
+        /// <summary>Signs the audit log's checkpoints (HMAC-SHA256); GENESYS_AUDIT_KEY when absent.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public SecureString? AuditKey { get; set; }
+
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
@@ -72,6 +85,19 @@ namespace GenesysFileTransfer.Commands
             }
 
             GenesysEnvironment environment = ResolveEnvironment();
+            GenesysFileTransfer.Engine.Scanning.IMalwareScanner? scanner = null;
+            if (MalwareScanner != null)
+            {
+                try
+                {
+                    scanner = GenesysFileTransfer.Engine.Scanning.MalwareScannerAddress.Parse(MalwareScanner);
+                }
+                catch (ArgumentException ex)
+                {
+                    ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.ConnectionFailed, ErrorCategory.InvalidArgument, MalwareScanner));
+                }
+            }
+
             ClientCredentials credentials = ResolveCredentials();
             var options = new ConnectionOptions(environment, credentials)
             {
@@ -81,6 +107,8 @@ namespace GenesysFileTransfer.Commands
                 DisableJournal = NoJournal.IsPresent,
                 Retry = new RetryOptions { MaxRetries = MaxRetries },
                 TransferLease = new TransferLeaseOptions { Duration = TimeSpan.FromSeconds(TransferLeaseSec) },
+                MalwareScanner = scanner,
+                AuditKey = AuditKey is null ? null : ClientCredentials.ToUtf8Bytes(AuditKey),
             };
 
             WriteVerbose($"Connecting to {environment.ApiBaseUri} as OAuth client '{credentials.ClientId}'.");
@@ -109,7 +137,7 @@ namespace GenesysFileTransfer.Commands
                 previous.Dispose();
             }
 
-            WriteVerbose($"Connected; token valid until {connection.TokenExpiresAt:u}. Audit log: {connection.Audit.CurrentFile ?? "off"}. Transfer journal: {connection.JournalPath ?? "off"}.");
+            WriteVerbose($"Connected; token valid until {connection.TokenExpiresAt:u}. Audit log: {connection.Audit.CurrentFile ?? "off"}. Transfer journal: {connection.JournalPath ?? "off"}. Malware scanner: {connection.MalwareScanner?.Description ?? "none (files are sent unscanned unless -VirusScanEnabled asks for a scan)"}.");
             if (PassThru)
             {
                 SessionConnection.MarkHandedOut(connection);
