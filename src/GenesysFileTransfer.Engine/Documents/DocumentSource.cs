@@ -207,7 +207,7 @@ namespace GenesysFileTransfer.Engine.Documents
                 }
                 catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
                 {
-                    throw new DocumentSourceException("DocumentSourceUnavailable", $"Document '{item.DocumentKey}': the download from {safeUrl} took longer than {options.DownloadTimeout}.", isTransient: true, innerException: ex);
+                    throw new DocumentSourceException("DocumentSourceUnavailable", $"Document '{item.DocumentKey}': the download from {safeUrl} failed; it is tried again later.", isTransient: true, innerException: ex);
                 }
                 catch (Exception ex) when (ex is HttpRequestException || ex is IOException || ex is WebException)
                 {
