@@ -32,6 +32,7 @@
         'Get-GcAuditRecord'
         'Receive-GcWebhookEvent'
         'Start-GcWebhookListener'
+        'Test-GcAuditLog'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

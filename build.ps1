@@ -9,8 +9,9 @@ A small task graph; each task names the tasks it needs, and each runs at most on
               assemblies, format file, MAML help built from en-US/*.md, about topics), publishes the emulator to
               out/emulator/, and imports the staged module in a fresh PowerShell to prove it loads.
   TestPeers   installs the real servers some tests run against, only when they are missing: PostgreSQL (Debian's
-              postgresql package, with apt-get, as root) for the shared journal, and tests/peers (s3rver, pinned in
-              package-lock.json) with 'npm ci'; Node.js and npm come from apt-get when missing (Debian, as root).
+              postgresql package, with apt-get, as root) for the shared journal, ClamAV's daemon (Debian's
+              clamav-daemon) for the malware-scanning tests, which start it themselves, and tests/peers (s3rver,
+              pinned in package-lock.json) with 'npm ci'; Node.js and npm come from apt-get when missing (Debian, as root).
   UnitTest    TestPeers, then runs the xunit tests (dotnet test), results in out/TestResults/unit-tests.trx.
   PesterTest  Build and TestPeers, then runs tests/Pester in a fresh PowerShell against the staged module.
   PackageTest Package, then runs tests/Package in a fresh PowerShell: Azure Automation's rules against the .zip, and
@@ -196,6 +197,25 @@ function Install-PostgreSql {
     }
 }
 
+function Install-Clamd {
+    # The malware-scanning tests start their own clamd (ClamAV's daemon) with a signature database they generate;
+    # only the program is needed. Debian's clamav-daemon, as root on the CI machine; nothing is downloaded besides it.
+    if (Get-Command clamd -ErrorAction Ignore) { return }
+    if (Test-Path -LiteralPath '/usr/sbin/clamd') { return }
+    $hint = "clamd (ClamAV's daemon) is needed by the malware-scanning tests"
+    if (-not $IsLinux -or -not (Get-Command apt-get -ErrorAction Ignore)) {
+        throw "$hint; install ClamAV (https://www.clamav.net/downloads) so that 'clamd' is on PATH, and run again."
+    }
+    if ((& id -u) -ne '0') {
+        throw "$hint; install it with 'sudo apt-get install -y clamav-daemon' and run again."
+    }
+    $env:DEBIAN_FRONTEND = 'noninteractive'
+    Invoke-Native apt-get @('update') | Out-Null
+    Invoke-Native apt-get @('install', '-y', '--no-install-recommends', 'clamav-daemon') | Out-Null
+    # The package's own service would look for signatures that cannot be downloaded here; the tests run their own.
+    if (Get-Command systemctl -ErrorAction Ignore) { & systemctl disable --now clamav-daemon.socket clamav-daemon 2>$null | Out-Null }
+}
+
 function Assert-SourceManifest {
     if (-not (Test-Path -LiteralPath $Paths.Manifest -PathType Leaf)) {
         throw "The source manifest '$($Paths.Manifest)' is missing; the module cannot be staged without it."
@@ -302,6 +322,8 @@ Add-Task -Name Build -Action {
 
 Add-Task -Name TestPeers -Action {
     Install-PostgreSql
+    Install-Clamd
+    Write-Host "Test peers: clamd at $((Get-Command clamd -ErrorAction Ignore).Source ?? '/usr/sbin/clamd')"
     $missing = @(Get-MissingTestPeer)
     if ($missing.Count -eq 0) {
         Write-Host "Test peers: installed in $($Paths.Peers)/node_modules"

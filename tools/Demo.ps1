@@ -176,12 +176,32 @@ try {
     Write-Host ("Callbacks: {0} received and verified, {1} accepted" -f @($received).Count, @($received | Where-Object Accepted).Count)
 
     $dms = Join-Path $WorkPath 'dms'
-    $archived = @(Sync-GcFileTransferDocument -Destination $dms -JournalPath $journalPath -AuditLogPath $auditFolder)
+    # The emulator serves attachments from loopback, which Sync downloads from only when told so explicitly.
+    $archived = @(Sync-GcFileTransferDocument -Destination $dms -JournalPath $journalPath -AuditLogPath $auditFolder -AllowedDownloadHost 127.0.0.1)
     Write-Host "Archived into the document-management folder $dms`:"
     $archived | Sort-Object Kind, FileName | Format-Table Kind, FileName, DocumentKey, Length | Out-String -Width 160 | Write-Host
-    $again = @(Sync-GcFileTransferDocument -Destination $dms -JournalPath $journalPath -AuditLogPath $auditFolder)
+    $again = @(Sync-GcFileTransferDocument -Destination $dms -JournalPath $journalPath -AuditLogPath $auditFolder -AllowedDownloadHost 127.0.0.1)
     $documentsOnDisk = @(Get-ChildItem -LiteralPath $dms -Recurse -File | Where-Object Name -notlike '*.metadata.json')
     Write-Host "A second sync archived $($again.Count) more; the folder holds $($documentsOnDisk.Count) documents, each with a .metadata.json sidecar."
+
+    # Genesys does not scan message media for malware; the module does, with ClamAV's daemon, before anything is sent.
+    Write-Host ''
+    if ((Get-Command clamd -ErrorAction Ignore) -or (Test-Path -LiteralPath '/usr/sbin/clamd')) {
+        Import-Module (Join-Path $PSScriptRoot 'ClamdProcess.psm1') -Force
+        $clamd = Start-ClamdProcess
+        try {
+            Connect-GcCloud -BaseUri $emulator.BaseUri -ClientId $emulator.ClientId -ClientSecret $emulator.ClientSecret -AuditLogPath $auditFolder -NoJournal -MalwareScanner $clamd.Address
+            $scanned = Get-ChildItem -LiteralPath $outbox -File | Where-Object Name -in 'scan-test.txt', 'case-notes.txt' |
+                Send-GcFile @send -ErrorVariable scanProblems
+            Write-Host "Malware scan by clamd ($($clamd.Address)) before sending:"
+            foreach ($t in @($scanned)) { Write-Host ("  {0}: {1}" -f $t.FileName, ($t.History | Where-Object Event -like 'malware-*' | Select-Object -Last 1 | ForEach-Object { "$($_.Event) ($($_.Detail))" })) }
+            foreach ($p in @($scanProblems)) { Write-Host ("  {0}: {1}: {2}" -f (Split-Path $p.TargetObject -Leaf), $p.FullyQualifiedErrorId.Split(',')[0], $p.Exception.Message) }
+        }
+        finally { Stop-ClamdProcess $clamd }
+    }
+    else {
+        Write-Host "Malware scanning: clamd (ClamAV's daemon) is not installed, so no scan verdict is shown. Install it (Debian: 'sudo apt-get install clamav-daemon'; Windows: ClamAV for Windows) and connect with 'Connect-GcCloud ... -MalwareScanner tcp://127.0.0.1:3310' to scan every file before it is sent." -ForegroundColor Yellow
+    }
 
     Disconnect-GcCloud
     $unexpected = @($rows | Where-Object { $_.Outcome -ne $_.Expected })

@@ -154,10 +154,10 @@ Start-Sleep -Seconds 300
         $killedAt = [DateTime]::UtcNow
         if ($claimedLine -notlike 'claimed *') { throw "The listener failed: $claimedLine $($errors.Result)" }
 
-        $whileLeased = @(Sync-GcFileTransferDocument -Destination $dms -JournalPath $journalPath -AuditLogPath $audit)
+        $whileLeased = @(Sync-GcFileTransferDocument -Destination $dms -AllowedDownloadHost 127.0.0.1 -JournalPath $journalPath -AuditLogPath $audit)
         $wait = 3.5 - ([DateTime]::UtcNow - $killedAt).TotalSeconds
         if ($wait -gt 0) { Start-Sleep -Milliseconds ([int]($wait * 1000)) }
-        $afterRestart = @(Sync-GcFileTransferDocument -Destination $dms -JournalPath $journalPath -AuditLogPath $audit)
+        $afterRestart = @(Sync-GcFileTransferDocument -Destination $dms -AllowedDownloadHost 127.0.0.1 -JournalPath $journalPath -AuditLogPath $audit)
     }
 
     It 'stays reserved for the dead listener until its lease runs out' {
@@ -333,7 +333,7 @@ Describe 'A delivered file deleted before it was archived' {
 
         # Connected: the archive comes from the media Genesys still serves.
         Connect-GcCloud @signIn -JournalPath $journalPath
-        try { $online = @(Sync-GcFileTransferDocument -Destination $dms -AuditLogPath $audit) }
+        try { $online = @(Sync-GcFileTransferDocument -Destination $dms -AllowedDownloadHost 127.0.0.1 -AuditLogPath $audit) }
         finally { Disconnect-GcCloud }
     }
 

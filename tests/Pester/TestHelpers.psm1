@@ -17,6 +17,7 @@ if (-not $env:GFT_EMULATOR_PATH) {
 # Starting, stopping and steering the emulator is shared with tools/Demo.ps1; Invoke-EmulatorControl is re-exported
 # from there as it is.
 Import-Module (Join-Path $repositoryRoot 'tools/EmulatorProcess.psm1') -Force
+Import-Module (Join-Path $repositoryRoot 'tools/ClamdProcess.psm1') -Force
 
 # The standard 68-byte antivirus test file; anti-malware products detect it by design and nothing else happens.
 $script:EicarText = 'X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
@@ -216,4 +217,9 @@ function Assert-MinimumSize([string] $Kind, [long] $Size, [long] $Minimum) {
     if ($Size -lt $Minimum) { throw "A $Kind test file needs at least $Minimum bytes; $Size were asked for." }
 }
 
-Export-ModuleMember -Function Start-TestEmulator, Stop-TestEmulator, Invoke-EmulatorControl, New-TestFile
+
+function Start-TestClamd { Start-ClamdProcess }
+
+function Stop-TestClamd($Clamd) { Stop-ClamdProcess $Clamd }
+
+Export-ModuleMember -Function Start-TestEmulator, Stop-TestEmulator, Invoke-EmulatorControl, New-TestFile, Start-TestClamd, Stop-TestClamd

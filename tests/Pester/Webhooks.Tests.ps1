@@ -353,7 +353,7 @@ Start-GcWebhookListener -Prefix $Prefix -JournalPath $JournalPath -AuditLogPath 
         # The readiness probes' 405 answers are left out; the callbacks are what counts.
         $lines = @($listeners | ForEach-Object { $_.Output.Result -split "`n" } | Where-Object { $_ -match '^\d{3} ' -and $_ -notlike '405 *' })
         $outboxAfterKill = @(Get-Outbox $journalPath)
-        $archived = @(Sync-GcFileTransferDocument -Destination $dms -JournalPath $journalPath -AuditLogPath (Join-Path $TestDrive 'shared/audit-sync'))
+        $archived = @(Sync-GcFileTransferDocument -Destination $dms -AllowedDownloadHost 127.0.0.1 -JournalPath $journalPath -AuditLogPath (Join-Path $TestDrive 'shared/audit-sync'))
     }
 
     AfterAll {
@@ -422,7 +422,7 @@ Describe 'A listener sharing the sending connection''s journal' {
             $answered = @($copy | Where-Object StatusCode -EQ 200)
         } while ($answered.Count -lt 6 -and [DateTime]::UtcNow -lt $deadline)
         $outbox = @(Get-Outbox $journalPath)
-        $archived = @(Sync-GcFileTransferDocument -Destination $dms -AuditLogPath (Join-Path $TestDrive 'one-document/sync-audit'))
+        $archived = @(Sync-GcFileTransferDocument -Destination $dms -AllowedDownloadHost 127.0.0.1 -AuditLogPath (Join-Path $TestDrive 'one-document/sync-audit'))
     }
 
     AfterAll {

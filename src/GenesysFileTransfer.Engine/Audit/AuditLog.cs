@@ -9,9 +9,10 @@ using Serilog.Events;
 namespace GenesysFileTransfer.Engine.Audit
 {
     /// <summary>
-    /// The structured audit trail: one JSON object per line, one record per step. Backed by Serilog's file sink in
-    /// shared mode so several connections (runspaces, runbook jobs) in one or more processes can append to the same
-    /// daily file without tearing lines.
+    /// The structured audit trail: one JSON object per line, one record per step, each chained to the one before by
+    /// its sequence number and SHA-256 (<see cref="AuditChain"/>), with a checkpoint beside the file. Several
+    /// connections (runspaces, runbook jobs) in one or more processes append to the same daily file under a file lock,
+    /// so it stays one verifiable chain.
     /// </summary>
     public sealed class AuditLog : IDisposable
     {
@@ -60,7 +61,13 @@ namespace GenesysFileTransfer.Engine.Audit
         }
 
         /// <summary>Opens an audit log writing daily files into <paramref name="directory"/>.</summary>
-        public static AuditLog Open(string directory)
+        public static AuditLog Open(string directory) => Open(directory, AuditChain.KeyFromEnvironment());
+
+        /// <summary>
+        /// Opens an audit log writing chained daily files into <paramref name="directory"/>; with a key, each file's
+        /// checkpoint is signed with it (HMAC-SHA256), so Test-GcAuditLog can tell a rewritten log from the original.
+        /// </summary>
+        public static AuditLog Open(string directory, byte[]? key)
         {
             if (string.IsNullOrWhiteSpace(directory))
             {
@@ -71,12 +78,7 @@ namespace GenesysFileTransfer.Engine.Audit
             System.IO.Directory.CreateDirectory(full);
             Logger logger = new LoggerConfiguration()
                 .MinimumLevel.Information()
-                .WriteTo.File(
-                    new AuditJsonFormatter(),
-                    Path.Combine(full, "audit-.jsonl"),
-                    rollingInterval: RollingInterval.Day,
-                    shared: true,
-                    retainedFileCountLimit: null)
+                .WriteTo.Sink(new AuditChainSink(full, key))
                 .CreateLogger();
             return new AuditLog(logger, full);
         }

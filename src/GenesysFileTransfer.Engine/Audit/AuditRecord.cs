@@ -15,6 +15,8 @@ namespace GenesysFileTransfer.Engine.Audit
         public const string ScanPoll = "scan-poll";
         public const string ScanResult = "scan-result";
         public const string Deliver = "deliver";
+        /// <summary>The module's own malware scan of a file before it is sent (outcome success, refused or failure).</summary>
+        public const string MalwareScan = "malware-scan";
         /// <summary>Reading the conversation back to learn whether a send whose answer was lost reached Genesys.</summary>
         public const string Reconcile = "reconcile";
         public const string ApiCall = "api-call";

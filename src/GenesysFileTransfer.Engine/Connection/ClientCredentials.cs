@@ -51,6 +51,24 @@ namespace GenesysFileTransfer.Engine.Connection
             }
         }
 
+        /// <summary>The UTF-8 bytes of a secret (an audit key), for keying a MAC; the unmanaged copy is zeroed.</summary>
+        public static byte[] ToUtf8Bytes(SecureString value)
+        {
+            IntPtr unmanaged = IntPtr.Zero;
+            try
+            {
+                unmanaged = Marshal.SecureStringToGlobalAllocUnicode(value);
+                return Encoding.UTF8.GetBytes(Marshal.PtrToStringUni(unmanaged) ?? string.Empty);
+            }
+            finally
+            {
+                if (unmanaged != IntPtr.Zero)
+                {
+                    Marshal.ZeroFreeGlobalAllocUnicode(unmanaged);
+                }
+            }
+        }
+
         public static SecureString ToSecureString(string value)
         {
             var secure = new SecureString();

@@ -29,6 +29,10 @@ namespace GenesysFileTransfer.Engine.Connection
         public bool AuditToJournal { get; set; } = true;
         /// <summary>Keeps transfers in memory only: nothing survives the connection, and nothing is resumed.</summary>
         public bool DisableJournal { get; set; }
+        /// <summary>The malware scanner files must pass before they are sent (when their metadata asks for a scan); null for none.</summary>
+        public Scanning.IMalwareScanner? MalwareScanner { get; set; }
+        /// <summary>Signs the audit log's checkpoints (HMAC-SHA256); null reads GENESYS_AUDIT_KEY.</summary>
+        public byte[]? AuditKey { get; set; }
         public RetryOptions Retry { get; set; } = new RetryOptions();
         /// <summary>How long before expiry a cached token is replaced.</summary>
         public TimeSpan TokenRefreshSkew { get; set; } = TimeSpan.FromSeconds(60);

@@ -44,6 +44,7 @@ namespace GenesysFileTransfer.Engine.Connection
             Lookup = new TransferLookup(store, journal?.Location ?? "memory");
             var leases = new TransferLeases(store, time, options.TransferLease);
             Transfers = new FileTransferService(messaging, new PresignedUploader(HttpClients.CreateUploadClient(), uploadSender, audit), audit, time, options.AssumedUploadUrlLifetime, store, journal?.Outbox, leases, Lookup);
+            Transfers.MalwareScanner = options.MalwareScanner;
             Sender = new FileSender(Transfers);
             Policies = new UploadPolicyReader(messaging, audit);
             MediaLocator = new Documents.GenesysMediaLocator(messaging);
@@ -66,6 +67,8 @@ namespace GenesysFileTransfer.Engine.Connection
         public FileTransferService Transfers { get; }
         /// <summary>The one entry point for "send a file": every step from create to deliver.</summary>
         public FileSender Sender { get; }
+        /// <summary>The malware scanner of this connection (Connect-GcCloud -MalwareScanner); null when none.</summary>
+        public Scanning.IMalwareScanner? MalwareScanner => Transfers.MalwareScanner;
         /// <summary>Finds transfers (this session's and the journal's) as views current with the journal.</summary>
         public TransferLookup Lookup { get; }
         /// <summary>The organization's upload rules read from Genesys.</summary>
@@ -87,7 +90,7 @@ namespace GenesysFileTransfer.Engine.Connection
 
             AuditLog audit = options.DisableAuditLog
                 ? AuditLog.Disabled()
-                : AuditLog.Open(options.AuditLogDirectory ?? AuditLog.DefaultDirectory);
+                : AuditLog.Open(options.AuditLogDirectory ?? AuditLog.DefaultDirectory, options.AuditKey ?? AuditChain.KeyFromEnvironment());
             ITransferJournal? journal = null;
             if (!options.DisableJournal)
             {

@@ -70,6 +70,9 @@ namespace GenesysFileTransfer.Engine.Documents
         /// </summary>
         public bool LeaseLost { get; internal set; }
 
+        /// <summary>The malware scanner found malware: the item was set aside as <see cref="Journal.OutboxState.Quarantined"/>, not stored.</summary>
+        public bool Quarantined { get; internal set; }
+
         /// <summary>
         /// The document's bytes are gone (<see cref="Error"/> says which way failed); the item was set aside as
         /// <see cref="Journal.OutboxState.SourceMissing"/> and is not tried again until it is reset.
@@ -88,6 +91,9 @@ namespace GenesysFileTransfer.Engine.Documents
 
         /// <summary>Items set aside because their bytes are gone (not counted in <see cref="Failed"/>).</summary>
         public int SourceMissing { get; internal set; }
+
+        /// <summary>Documents the malware scanner found infected, quarantined and not stored.</summary>
+        public int Quarantined { get; internal set; }
 
         /// <summary>Set when the drain stopped early because the document store kept failing.</summary>
         public string? StoppedBecause { get; internal set; }

@@ -109,7 +109,12 @@ namespace GenesysFileTransfer.Engine.Documents
                 }
 
                 tried++;
-                if (outcome.Succeeded)
+                if (outcome.Quarantined)
+                {
+                    summary.Quarantined++;
+                    sinkFailuresInARow = 0;
+                }
+                else if (outcome.Succeeded)
                 {
                     summary.Archived++;
                     sinkFailuresInARow = 0;
@@ -184,6 +189,28 @@ namespace GenesysFileTransfer.Engine.Documents
                 Staging fetched = await StageAsync(item, staging, cancellationToken).ConfigureAwait(false);
                 staged = fetched.Content;
                 Verify(item, staged);
+                if (_options.MalwareScanner is Scanning.IMalwareScanner scanner)
+                {
+                    Scanning.ScanVerdict verdict = await ScanAsync(item, scanner, staged, cancellationToken).ConfigureAwait(false);
+                    if (verdict.Infected)
+                    {
+                        // Never stored and never tried again: set aside, visible with the signature, and audited.
+                        DateTimeOffset at = _time.GetUtcNow();
+                        string reason = "FileInfected: " + verdict.Signature + " (" + verdict.Scanner + ")";
+                        var infected = new DocumentQuarantinedException(item.DocumentKey, verdict, $"Document '{item.DocumentKey}' ('{item.FileName}') carries malware ({verdict.Signature}, found by {verdict.Scanner}); it was quarantined, not archived.");
+                        outcome.Error = infected;
+                        if (!_outbox.MarkQuarantined(item.DocumentKey, _options.WorkerId, reason, at))
+                        {
+                            outcome.LeaseLost = true;
+                        }
+
+                        outcome.Quarantined = true;
+                        Write(item, attempt, AuditOutcomes.Refused, "quarantined", at - item.EnqueuedAt, watch.Elapsed, null, staged, "FileInfected", "signature " + verdict.Signature + " found by " + verdict.Scanner, null);
+                        return outcome;
+                    }
+
+                    fetched = new Staging(staged, fetched.From, (fetched.Note is null ? string.Empty : fetched.Note + "; ") + "scanned clean by " + verdict.Scanner);
+                }
 
                 DocumentMetadata metadata = DocumentMetadata.FromOutboxItem(item, staged.Sha256, staged.Length, _time.GetUtcNow());
                 if (fetched.From != null)
@@ -354,6 +381,23 @@ namespace GenesysFileTransfer.Engine.Documents
             }
 
             throw new DocumentSourceException(missing.ErrorCode, string.Join("; ", reasons) + ".", isTransient: false, notFound: true);
+        }
+
+        private static async Task<Scanning.ScanVerdict> ScanAsync(OutboxItem item, Scanning.IMalwareScanner scanner, StagedContent staged, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await scanner.ScanFileAsync(staged.Path, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Scanning.MalwareScannerUnavailableException ex)
+            {
+                // Nothing is known about the bytes: the document waits in the outbox until the scanner answers.
+                throw new DocumentArchiveException("MalwareScannerUnavailable", $"Document '{item.DocumentKey}' was not archived: {ex.Message}", isTransient: true);
+            }
+            catch (Scanning.MalwareScanFailedException ex)
+            {
+                throw new DocumentArchiveException(ex.ErrorCode, $"Document '{item.DocumentKey}' was not archived: {ex.Message}", isTransient: false);
+            }
         }
 
         /// <summary>Staged bytes, and (when not the item's own source) where they came from and a note for the audit record.</summary>

@@ -45,6 +45,15 @@ namespace GenesysFileTransfer.Engine.Documents
         /// <summary>The largest document fetched (256 MiB by default); Genesys attachments are at most 25 MB.</summary>
         public long MaxDocumentBytes { get; set; } = 256L * 1024 * 1024;
 
+        /// <summary>
+        /// Which hosts documents may be downloaded from (callback attachment URLs, redirects, media URLs). Null refuses
+        /// every download: the cmdlet passes the region's Genesys domain plus -AllowedDownloadHost.
+        /// </summary>
+        public DownloadPolicy? DownloadPolicy { get; set; }
+
+        /// <summary>When set, every document is scanned before it is stored; an infected one is quarantined, never archived.</summary>
+        public Scanning.IMalwareScanner? MalwareScanner { get; set; }
+
         /// <summary>The client for attachment downloads; a shared one without default headers when null.</summary>
         public HttpClient? HttpClient { get; set; }
 

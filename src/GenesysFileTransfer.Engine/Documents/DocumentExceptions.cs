@@ -83,4 +83,18 @@ namespace GenesysFileTransfer.Engine.Documents
         {
         }
     }
+
+    /// <summary>The malware scanner found malware in the document; it was quarantined (outbox state Quarantined), not archived.</summary>
+    public sealed class DocumentQuarantinedException : DocumentArchiveException
+    {
+        public DocumentQuarantinedException(string documentKey, Scanning.ScanVerdict verdict, string message)
+            : base("FileInfected", message, isTransient: false)
+        {
+            DocumentKey = documentKey;
+            Verdict = verdict;
+        }
+
+        public string DocumentKey { get; }
+        public Scanning.ScanVerdict Verdict { get; }
+    }
 }

@@ -58,8 +58,8 @@ namespace GenesysFileTransfer.Engine.Documents
         /// <summary>One HTTP client for downloads per module load. It holds no user state: the URL is the credential.</summary>
         private static readonly Lazy<HttpClient> SharedClient = new Lazy<HttpClient>(() => new HttpClient(new HttpClientHandler
         {
-            AllowAutoRedirect = true,
-            MaxAutomaticRedirections = 5,
+            // Redirects are followed by hand, each target checked against the download policy like the first URL.
+            AllowAutoRedirect = false,
         })
         {
             Timeout = System.Threading.Timeout.InfiniteTimeSpan,
@@ -130,11 +130,7 @@ namespace GenesysFileTransfer.Engine.Documents
         private static async Task<StagedContent> DownloadAsync(OutboxItem item, Uri url, string path, HttpClient http, DocumentArchiverOptions options, CancellationToken cancellationToken)
         {
             string safeUrl = Redaction.StripQuery(url) ?? "(url)";
-            if (url.Scheme == Uri.UriSchemeHttp && !url.IsLoopback)
-            {
-                throw new DocumentSourceException("DocumentSourceRefused", $"Document '{item.DocumentKey}': '{safeUrl}' is plain http to another host; only https is fetched.", isTransient: false);
-            }
-
+            DownloadPolicy policy = options.DownloadPolicy ?? new DownloadPolicy();
             using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
                 timeout.CancelAfter(options.DownloadTimeout);
@@ -142,8 +138,33 @@ namespace GenesysFileTransfer.Engine.Documents
                 {
                     // No default headers and no Authorization: the presigned URL is the only credential, and nothing
                     // of the Genesys session may reach the storage host.
-                    using (var request = new HttpRequestMessage(HttpMethod.Get, url))
-                    using (HttpResponseMessage response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false))
+                    HttpResponseMessage response;
+                    for (int redirects = 0; ; redirects++)
+                    {
+                        await policy.CheckAsync(url, item.DocumentKey, timeout.Token).ConfigureAwait(false);
+                        using (var request = new HttpRequestMessage(HttpMethod.Get, url))
+                        {
+                            response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+                        }
+
+                        int code = (int)response.StatusCode;
+                        if (code < 300 || code > 399 || code == 304)
+                        {
+                            break;
+                        }
+
+                        Uri? location = response.Headers.Location;
+                        response.Dispose();
+                        if (location is null || redirects >= policy.MaxRedirects)
+                        {
+                            throw new DocumentSourceException("DocumentSourceRefused", $"Document '{item.DocumentKey}': GET {safeUrl} redirected " + (location is null ? "without a location." : "more than " + policy.MaxRedirects + " times."), isTransient: false);
+                        }
+
+                        url = location.IsAbsoluteUri ? location : new Uri(url, location);
+                        safeUrl = Redaction.StripQuery(url) ?? "(url)";
+                    }
+
+                    using (response)
                     {
                         int status = (int)response.StatusCode;
                         if (!response.IsSuccessStatusCode)
@@ -186,13 +207,15 @@ namespace GenesysFileTransfer.Engine.Documents
                 }
                 catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
                 {
-                    throw new DocumentSourceException("DocumentSourceUnavailable", $"Document '{item.DocumentKey}': the download from {safeUrl} took longer than {options.DownloadTimeout}.", isTransient: true, innerException: ex);
+                    throw new DocumentSourceException("DocumentSourceUnavailable", $"Document '{item.DocumentKey}': the download from {safeUrl} failed; it is tried again later.", isTransient: true, innerException: ex);
                 }
                 catch (Exception ex) when (ex is HttpRequestException || ex is IOException || ex is WebException)
                 {
+                    // One message for every network failure (refused, reset, unreachable, TLS): a callback must not be
+                    // able to learn from the error text which ports or hosts answer.
                     throw new DocumentSourceException(
                         "DocumentSourceUnavailable",
-                        $"Document '{item.DocumentKey}': the download from {safeUrl} failed: {Redaction.Scrub(ex.Message)}",
+                        $"Document '{item.DocumentKey}': the download from {safeUrl} failed; it is tried again later.",
                         isTransient: true,
                         innerException: null);
                 }

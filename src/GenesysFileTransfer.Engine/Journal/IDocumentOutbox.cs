@@ -28,6 +28,12 @@ namespace GenesysFileTransfer.Engine.Journal
         /// Moves a claimed item to <see cref="OutboxState.SourceMissing"/> with <paramref name="reason"/>, so it is no
         /// longer claimed; a no-op unless <paramref name="workerId"/> holds its lease.
         /// </summary>
+        /// <summary>
+        /// Sets a claimed item aside as quarantined (malware found; not stored) with the reason, in one write that also
+        /// forgets its signed source URLs. True when this worker still held the item.
+        /// </summary>
+        bool MarkQuarantined(string documentKey, string workerId, string reason, DateTimeOffset at);
+
         bool MarkSourceMissing(string documentKey, string workerId, string reason, DateTimeOffset at);
 
         IReadOnlyList<OutboxItem> GetOutbox(OutboxState? state);

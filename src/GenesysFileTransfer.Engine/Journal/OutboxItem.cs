@@ -19,6 +19,9 @@ namespace GenesysFileTransfer.Engine.Journal
 
         /// <summary>Deliberately given up by an operator (who and why are recorded); never archived.</summary>
         Abandoned,
+
+        /// <summary>The malware scanner found malware in the document: it was not archived, and is never tried again (the signature is in StateReason).</summary>
+        Quarantined,
     }
 
     /// <summary>

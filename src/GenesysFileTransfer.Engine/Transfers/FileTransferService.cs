@@ -8,6 +8,7 @@ using System.Threading.Tasks;
 using GenesysFileTransfer.Engine.Audit;
 using GenesysFileTransfer.Engine.Http;
 using GenesysFileTransfer.Engine.Journal;
+using GenesysFileTransfer.Engine.Scanning;
 using GenesysFileTransfer.Engine.Validation;
 
 namespace GenesysFileTransfer.Engine.Transfers
@@ -63,6 +64,12 @@ namespace GenesysFileTransfer.Engine.Transfers
         /// <summary>The name this connection's leases carry in the journal.</summary>
         public string LeaseOwner => _leases.Owner;
 
+        /// <summary>
+        /// The malware scanner every file whose metadata has <see cref="TransferMetadata.VirusScanEnabled"/> must pass
+        /// before its media upload is created; null when none is configured (such a file is then refused).
+        /// </summary>
+        public IMalwareScanner? MalwareScanner { get; internal set; }
+
         /// <summary>The engine's clock; hosts ask it instead of reading their own.</summary>
         public DateTimeOffset Now => _time.GetUtcNow();
 
@@ -111,6 +118,12 @@ namespace GenesysFileTransfer.Engine.Transfers
             }
 
             FileFacts facts = FileFacts.Compute(request.File.Path, cancellationToken);
+            if (facts.Length != report.Length || facts.Length > request.Policy.MaxFileSizeBytes)
+            {
+                // The limits hold for the bytes actually read, not for what the file system said a moment before.
+                throw new TransferStateException($"'{request.File.FileName}' changed while it was checked ({report.Length} bytes when validated, {facts.Length} read); nothing was recorded or sent. Send it again once it no longer changes.");
+            }
+
             DateTimeOffset now = _time.GetUtcNow();
             JournalTransfer fresh = FileTransfer.NewRecord(Guid.NewGuid(), request.ConversationId, request.CommunicationId, facts, report.ContentType ?? "application/octet-stream", request.File.Metadata, now);
             // Without a journal (-NoJournal) nothing is resumed: every create is a transfer of its own, as the user asked.
@@ -473,6 +486,12 @@ namespace GenesysFileTransfer.Engine.Transfers
         internal async Task OpenMediaLockedAsync(FileTransfer transfer, string? reason, string? correlationId, CancellationToken cancellationToken)
         {
             bool first = transfer.MediaId is null;
+            if (first)
+            {
+                // Nothing is created at Genesys before the bytes have passed the scanner (when the transfer asks for one).
+                await ScanBeforeCreateLockedAsync(transfer, correlationId, cancellationToken).ConfigureAwait(false);
+            }
+
             string operation = first ? AuditOperations.Create : AuditOperations.Renew;
             var watch = Stopwatch.StartNew();
             MessageMediaUploadData data;
@@ -516,6 +535,70 @@ namespace GenesysFileTransfer.Engine.Transfers
                 first ? JsonSerializer.Serialize(transfer.Metadata, Json.Options) : null,
                 correlationId,
                 watch.Elapsed);
+        }
+
+        /// <summary>
+        /// Scans the transfer's file with the configured scanner when its metadata asks for it, and records the verdict
+        /// in the transfer's history and the audit log. Infected: the transfer becomes Invalid and
+        /// <see cref="FileInfectedException"/> is thrown. No scanner, or one that gives no verdict: throws, and the
+        /// transfer stays as it was, so a later run scans again.
+        /// </summary>
+        internal async Task ScanBeforeCreateLockedAsync(FileTransfer transfer, string? correlationId, CancellationToken cancellationToken)
+        {
+            if (!transfer.Metadata.VirusScanEnabled)
+            {
+                _audit.MalwareScanSkipped(transfer, correlationId);
+                return;
+            }
+
+            IMalwareScanner? scanner = MalwareScanner;
+            if (scanner is null)
+            {
+                var missing = new MalwareScannerNotConfiguredException(
+                    $"'{transfer.FileName}' (transfer {transfer.TransferId}) asks for a malware scan (VirusScanEnabled), but no malware scanner is configured; nothing was sent. " +
+                    "Connect with -MalwareScanner tcp://host:3310 (ClamAV's clamd), or send it with -VirusScanEnabled $false.");
+                _audit.MalwareScanFailed(transfer, "MalwareScannerNotConfigured", missing.Message, null, correlationId, TimeSpan.Zero);
+                throw missing;
+            }
+
+            var watch = Stopwatch.StartNew();
+            ScanVerdict verdict;
+            try
+            {
+                verdict = await scanner.ScanFileAsync(transfer.Path, cancellationToken).ConfigureAwait(false);
+            }
+            catch (MalwareScannerUnavailableException ex)
+            {
+                _audit.MalwareScanFailed(transfer, "MalwareScannerUnavailable", ex.Message, scanner.Description, correlationId, watch.Elapsed);
+                throw;
+            }
+            catch (MalwareScanFailedException ex)
+            {
+                _audit.MalwareScanFailed(transfer, ex.ErrorCode, ex.Message, scanner.Description, correlationId, watch.Elapsed);
+                throw;
+            }
+
+            if (!verdict.Infected && verdict.Bytes != transfer.Length)
+            {
+                // The scanner saw other bytes than were recorded: the file changed, and what would be sent is unscanned.
+                var changed = new MalwareScanFailedException(
+                    "MalwareScanFailed",
+                    $"'{transfer.FileName}' changed since it was recorded ({verdict.Bytes} bytes scanned, {transfer.Length} recorded); nothing was sent. Create a new transfer for the new content.");
+                _audit.MalwareScanFailed(transfer, changed.ErrorCode, changed.Message, scanner.Description, correlationId, watch.Elapsed);
+                throw changed;
+            }
+
+            DateTimeOffset now = _time.GetUtcNow();
+            Move(transfer, current => TransferTransitions.MalwareScanned(current, verdict, now));
+            _audit.MalwareScanned(transfer, verdict, correlationId, watch.Elapsed);
+            if (verdict.Infected)
+            {
+                throw new FileInfectedException(
+                    transfer.Path,
+                    verdict,
+                    transfer.TransferId,
+                    $"'{transfer.FileName}' carries malware ({verdict.Signature}, found by {verdict.Scanner}); it was not sent and nothing was created at Genesys (transfer {transfer.TransferId}). Remove or clean the file.");
+            }
         }
 
         /// <summary>

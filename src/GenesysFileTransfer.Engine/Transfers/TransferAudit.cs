@@ -45,6 +45,33 @@ namespace GenesysFileTransfer.Engine.Transfers
                 r.ErrorCode = ex.ErrorCode;
             }));
 
+        public void MalwareScanned(FileTransfer transfer, Scanning.ScanVerdict verdict, string? correlationId, TimeSpan latency) =>
+            _log.Write(Base(AuditOperations.MalwareScan, verdict.Infected ? AuditOutcomes.Refused : AuditOutcomes.Success, transfer, correlationId, latency, r =>
+            {
+                r.Bytes = verdict.Bytes;
+                r.Sha256 = transfer.Sha256;
+                r.Status = verdict.Infected ? "infected" : "clean";
+                r.ErrorCode = verdict.Infected ? "FileInfected" : null;
+                r.Target = verdict.Scanner;
+                r.Detail = verdict.Infected ? "signature " + verdict.Signature : "no malware found";
+            }));
+
+        public void MalwareScanFailed(FileTransfer transfer, string errorCode, string detail, string? scanner, string? correlationId, TimeSpan latency) =>
+            _log.Write(Base(AuditOperations.MalwareScan, AuditOutcomes.Failure, transfer, correlationId, latency, r =>
+            {
+                r.Status = "not-scanned";
+                r.ErrorCode = errorCode;
+                r.Target = scanner;
+                r.Detail = detail;
+            }));
+
+        public void MalwareScanSkipped(FileTransfer transfer, string? correlationId) =>
+            _log.Write(Base(AuditOperations.MalwareScan, AuditOutcomes.Success, transfer, correlationId, TimeSpan.Zero, r =>
+            {
+                r.Status = "skipped";
+                r.Detail = "VirusScanEnabled is off for this transfer; the file was not scanned";
+            }));
+
         public void Uploaded(FileTransfer transfer, string? correlationId, TimeSpan latency) =>
             _log.Write(Base(AuditOperations.UploadAttempt, AuditOutcomes.Success, transfer, correlationId, latency, r =>
             {

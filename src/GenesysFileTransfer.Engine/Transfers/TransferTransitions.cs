@@ -44,6 +44,27 @@ namespace GenesysFileTransfer.Engine.Transfers
             return new Step(next, new TransferHistoryEntry(now, valid ? "valid" : "invalid", current.MediaId, reason));
         }
 
+        /// <summary>
+        /// The module's own malware scan before the first media upload: clean keeps the state and adds the verdict to the
+        /// history; infected makes the transfer Invalid, so it is never sent.
+        /// </summary>
+        public static Step MalwareScanned(JournalTransfer current, Scanning.ScanVerdict verdict, DateTimeOffset now)
+        {
+            Require(current, "record a malware scan of", TransferStatus.Pending, TransferStatus.Failed, TransferStatus.Created);
+            JournalTransfer next = Copy(current, now);
+            if (verdict.Infected)
+            {
+                next.Status = nameof(TransferStatus.Invalid);
+                next.FailureReason = InfectedReasonPrefix + verdict.Signature + " (" + verdict.Scanner + ")";
+                return new Step(next, new TransferHistoryEntry(now, "malware-found", null, verdict.Signature + " found by " + verdict.Scanner));
+            }
+
+            return new Step(next, new TransferHistoryEntry(now, "malware-scan-clean", null, verdict.Bytes + " bytes scanned clean by " + verdict.Scanner));
+        }
+
+        /// <summary>How the failure reason of a transfer refused by the malware scan starts.</summary>
+        public const string InfectedReasonPrefix = "FileInfected: ";
+
         /// <summary>The upload cannot complete, or Genesys lost the media: a new media upload starts it again.</summary>
         public static Step Failed(JournalTransfer current, string historyEvent, string reason, DateTimeOffset now)
         {

@@ -95,6 +95,34 @@ namespace GenesysFileTransfer.Engine.Validation
                     name));
             }
 
+            // Other invisible format characters (Unicode Cf): a zero-width space or joiner makes two names that look
+            // the same different, and hides what a name really is.
+            var invisible = new List<string>();
+            for (int i = 0; i < name.Length; i++)
+            {
+                if (!IsControlOrBidi(name[i]) && CharUnicodeInfo.GetUnicodeCategory(name, i) == UnicodeCategory.Format)
+                {
+                    string point = "U+" + char.ConvertToUtf32(name, i).ToString("X4", CultureInfo.InvariantCulture);
+                    if (!invisible.Contains(point))
+                    {
+                        invisible.Add(point);
+                    }
+                }
+
+                if (char.IsHighSurrogate(name[i]) && i + 1 < name.Length && char.IsLowSurrogate(name[i + 1]))
+                {
+                    i++;
+                }
+            }
+
+            if (invisible.Count > 0)
+            {
+                failures.Add(Fail(
+                    ValidationErrorCodes.FileNameInvisibleCharacter,
+                    "The file name '" + Printable(name) + "' contains invisible format characters (" + string.Join(", ", invisible) + "), which are not allowed.",
+                    name));
+            }
+
             string stem = name;
             int dot = stem.IndexOf('.');
             if (dot >= 0)
@@ -135,17 +163,19 @@ namespace GenesysFileTransfer.Engine.Validation
             || (c >= '\u202A' && c <= '\u202E')
             || (c >= '\u2066' && c <= '\u2069');
 
+        private static bool IsInvisible(char c) => IsControlOrBidi(c) || CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format;
+
         private static string CodePoint(char c) => "U+" + ((int)c).ToString("X4", CultureInfo.InvariantCulture);
 
         /// <summary>The name as it can be shown in a message: invisible characters become U+XXXX.</summary>
         private static string Printable(string name)
         {
-            if (!name.Any(IsControlOrBidi))
+            if (!name.Any(IsInvisible))
             {
                 return name;
             }
 
-            return string.Concat(name.Select(c => IsControlOrBidi(c) ? "<" + CodePoint(c) + ">" : c.ToString()));
+            return string.Concat(name.Select(c => IsInvisible(c) ? "<" + CodePoint(c) + ">" : c.ToString()));
         }
 
         private static ValidationFailure Fail(string code, string message, string? name) =>

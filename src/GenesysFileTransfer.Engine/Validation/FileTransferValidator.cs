@@ -69,6 +69,9 @@ namespace GenesysFileTransfer.Engine.Validation
 
         public bool IsDirectory { get; private set; }
 
+        /// <summary>A symbolic link, junction or other reparse point: never followed.</summary>
+        public bool IsLink { get; private set; }
+
         public bool IsFile => Exists && !IsDirectory;
 
         public long Length { get; private set; } = -1;
@@ -89,6 +92,19 @@ namespace GenesysFileTransfer.Engine.Validation
             {
                 ContentType = candidate.DeclaredContentType ?? ContentTypes.FromFileName(candidate.FileName),
             };
+
+            // A link (or junction) is refused before anything follows it: it could point at a file the sender may
+            // read but never meant to send, and its own size says nothing about the target's.
+            var link = new FileInfo(candidate.Path);
+            if (link.Exists || Directory.Exists(candidate.Path))
+            {
+                if ((link.Attributes & FileAttributes.ReparsePoint) != 0)
+                {
+                    facts.Exists = true;
+                    facts.IsLink = true;
+                    return facts;
+                }
+            }
 
             if (Directory.Exists(candidate.Path))
             {
@@ -145,6 +161,9 @@ namespace GenesysFileTransfer.Engine.Validation
                 .Must((x, _) => x.Exists)
                 .WithErrorCode(ValidationErrorCodes.FileNotFound)
                 .WithLiteralMessage(x => "No file exists at '" + x.Candidate.Path + "'.")
+                .Must((x, _) => !x.IsLink)
+                .WithErrorCode(ValidationErrorCodes.FileIsLink)
+                .WithLiteralMessage(x => "'" + x.Candidate.Path + "' is a symbolic link (or another reparse point); links are not followed. Send the file itself by its own path.")
                 .Must((x, _) => !x.IsDirectory)
                 .WithErrorCode(ValidationErrorCodes.NotAFile)
                 .WithLiteralMessage(x => "'" + x.Candidate.Path + "' is a directory; only files can be sent.")

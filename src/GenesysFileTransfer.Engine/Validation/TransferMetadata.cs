@@ -8,7 +8,11 @@ namespace GenesysFileTransfer.Engine.Validation
 
         public AccessPolicy? AccessPolicy { get; set; }
 
-        /// <summary>On unless the user turns it off; turning it off is their choice, not a validation failure.</summary>
+        /// <summary>
+        /// The file must be scanned clean by the connection's malware scanner before its media upload is created; a
+        /// connection without a scanner refuses such a file (MalwareScannerNotConfigured). On unless the user turns it
+        /// off; turning it off is their choice, not a validation failure.
+        /// </summary>
         public bool VirusScanEnabled { get; set; } = true;
     }
 }

@@ -17,6 +17,10 @@ namespace GenesysFileTransfer.Engine.Validation
         public const string FileNameWhitespace = "FileNameWhitespace";
         public const string FileNameForbiddenCharacter = "FileNameForbiddenCharacter";
         public const string FileNameControlCharacter = "FileNameControlCharacter";
+        /// <summary>An invisible format character (Unicode Cf: zero-width space, joiners, word joiner, BOM, soft hyphen…).</summary>
+        public const string FileNameInvisibleCharacter = "FileNameInvisibleCharacter";
+        /// <summary>The path is a symbolic link, junction or other reparse point; links are not followed.</summary>
+        public const string FileIsLink = "FileIsLink";
         public const string FileNameReservedDeviceName = "FileNameReservedDeviceName";
         public const string FileNameTrailingDotOrSpace = "FileNameTrailingDotOrSpace";
 

@@ -20,6 +20,18 @@ namespace GenesysFileTransfer.Engine.Webhooks
         /// <summary>How long a request may take to send its body; a sender that stalls longer gets no answer.</summary>
         public static readonly TimeSpan BodyReadTimeout = TimeSpan.FromSeconds(30);
 
+        /// <summary>Requests whose bodies are being read at once; past this, a new request is answered 503 at once.</summary>
+        public const int MaxPendingBodies = 256;
+
+        private int _reading;
+
+        /// <summary>
+        /// How long this listener lets a request take to send its body (default <see cref="BodyReadTimeout"/>). The
+        /// deadline closes the connection itself: HttpListener on Linux ignores a cancelled read, so a client that sends
+        /// headers and never a body would otherwise hold its request forever.
+        /// </summary>
+        public TimeSpan BodyTimeout { get; set; } = BodyReadTimeout;
+
         /// <summary>On stop, in-flight callbacks get this long to finish and be answered before the listener closes.</summary>
         public static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(1.5);
 
@@ -135,8 +147,17 @@ namespace GenesysFileTransfer.Engine.Webhooks
                         }
 
                         long started = Stopwatch.GetTimestamp();
-                        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
-                        Task handling = Task.Run(() => HandleAsync(context, started, onResult, onError));
+                        // The accept loop never waits for a slot: a request first reads its body under its own
+                        // deadline, and only then waits for one of the processing slots. Slow or idle senders cannot
+                        // keep a genuine callback from being read.
+                        if (Interlocked.Increment(ref _reading) > MaxPendingBodies)
+                        {
+                            Interlocked.Decrement(ref _reading);
+                            TryRespond(context.Response, 503, "{\"error\":\"busy\"}");
+                            continue;
+                        }
+
+                        Task handling = Task.Run(() => HandleAsync(context, started, onResult, onError, cancellationToken));
                         lock (_inFlight)
                         {
                             _inFlight.RemoveAll(t => t.IsCompleted);
@@ -164,8 +185,10 @@ namespace GenesysFileTransfer.Engine.Webhooks
             }
         }
 
-        private async Task HandleAsync(HttpListenerContext context, long started, Action<WebhookResult> onResult, Action<Exception>? onError)
+        private async Task HandleAsync(HttpListenerContext context, long started, Action<WebhookResult> onResult, Action<Exception>? onError, CancellationToken cancellationToken)
         {
+            bool reading = true;
+            bool slot = false;
             try
             {
                 HttpListenerRequest request = context.Request;
@@ -179,6 +202,23 @@ namespace GenesysFileTransfer.Engine.Webhooks
 
                 WebhookResult result;
                 int max = _processor.Options.MaxBodyBytes;
+                byte[]? body = null;
+                bool post = string.Equals(request.HttpMethod, "POST", StringComparison.OrdinalIgnoreCase);
+                if (post && request.ContentLength64 <= max)
+                {
+                    body = await ReadBodyAsync(context, max, BodyTimeout).ConfigureAwait(false);
+                    if (body is null && _timedOut.Remove(context))
+                    {
+                        // The sender did not deliver its body in time: the connection is already closed.
+                        onResult(_processor.Refuse(408, WebhookReasons.BodyTimeout, $"The body did not arrive within {BodyTimeout.TotalSeconds} s; the connection was closed.", 0, info));
+                        return;
+                    }
+                }
+
+                Interlocked.Decrement(ref _reading);
+                reading = false;
+                await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+                slot = true;
                 if (!string.Equals(request.HttpMethod, "POST", StringComparison.OrdinalIgnoreCase))
                 {
                     context.Response.AddHeader("Allow", "POST");
@@ -191,7 +231,6 @@ namespace GenesysFileTransfer.Engine.Webhooks
                 }
                 else
                 {
-                    byte[]? body = await ReadBodyAsync(request.InputStream, max).ConfigureAwait(false);
                     result = body is null
                         ? _processor.Refuse(413, WebhookReasons.BodyTooLarge, $"The body is longer than {max} bytes.", max + 1L, info)
                         : _processor.Process(body, WebhookHeaders.From(request.Headers), info);
@@ -207,9 +246,17 @@ namespace GenesysFileTransfer.Engine.Webhooks
             }
             finally
             {
+                if (reading)
+                {
+                    Interlocked.Decrement(ref _reading);
+                }
+
                 try
                 {
-                    _slots.Release();
+                    if (slot)
+                    {
+                        _slots.Release();
+                    }
                 }
                 catch (ObjectDisposedException)
                 {
@@ -218,27 +265,77 @@ namespace GenesysFileTransfer.Engine.Webhooks
             }
         }
 
-        /// <summary>The whole body, or null as soon as it passes <paramref name="max"/> bytes (chunked bodies have no declared length).</summary>
-        private static async Task<byte[]?> ReadBodyAsync(Stream input, int max)
+        private readonly HashSet<HttpListenerContext> _timedOutSet = new HashSet<HttpListenerContext>();
+
+        private TimedOutContexts _timedOut => new TimedOutContexts(_timedOutSet);
+
+        /// <summary>
+        /// The whole body, or null as soon as it passes <paramref name="max"/> bytes (chunked bodies have no declared
+        /// length) or when the deadline passes; at the deadline the connection is aborted, which ends the pending read.
+        /// </summary>
+        private async Task<byte[]?> ReadBodyAsync(HttpListenerContext context, int max, TimeSpan deadline)
         {
-            using (var timeout = new CancellationTokenSource(BodyReadTimeout))
+            Stream input = context.Request.InputStream;
+            using (var timeout = new CancellationTokenSource(deadline))
+            using (timeout.Token.Register(() =>
+            {
+                lock (_timedOutSet)
+                {
+                    _timedOutSet.Add(context);
+                }
+
+                try
+                {
+                    context.Response.Abort();
+                }
+                catch (Exception)
+                {
+                }
+            }))
             using (var buffer = new MemoryStream())
             {
                 byte[] chunk = new byte[16384];
-                while (true)
+                try
                 {
-                    int read = await input.ReadAsync(chunk, 0, chunk.Length, timeout.Token).ConfigureAwait(false);
-                    if (read == 0)
+                    while (true)
                     {
-                        return buffer.ToArray();
-                    }
+                        int read = await input.ReadAsync(chunk, 0, chunk.Length, timeout.Token).ConfigureAwait(false);
+                        if (timeout.IsCancellationRequested)
+                        {
+                            return null;
+                        }
 
-                    if (buffer.Length + read > max)
-                    {
-                        return null;
-                    }
+                        if (read == 0)
+                        {
+                            return buffer.ToArray();
+                        }
 
-                    buffer.Write(chunk, 0, read);
+                        if (buffer.Length + read > max)
+                        {
+                            return null;
+                        }
+
+                        buffer.Write(chunk, 0, read);
+                    }
+                }
+                catch (Exception) when (timeout.IsCancellationRequested)
+                {
+                    return null;
+                }
+            }
+        }
+
+        private readonly struct TimedOutContexts
+        {
+            private readonly HashSet<HttpListenerContext> _set;
+
+            public TimedOutContexts(HashSet<HttpListenerContext> set) => _set = set;
+
+            public bool Remove(HttpListenerContext context)
+            {
+                lock (_set)
+                {
+                    return _set.Remove(context);
                 }
             }
         }

@@ -10,6 +10,9 @@ namespace GenesysFileTransfer.Engine.Webhooks
         /// <summary>413: the body is larger than the configured cap; it was not read further or verified.</summary>
         public const string BodyTooLarge = nameof(BodyTooLarge);
 
+        /// <summary>The sender did not deliver its body within the listener's body timeout; the connection was closed.</summary>
+        public const string BodyTimeout = "body-timeout";
+
         /// <summary>401: no signature header.</summary>
         public const string SignatureMissing = nameof(SignatureMissing);
 

@@ -80,6 +80,19 @@ namespace GenesysFileTransfer.Commands
         [ValidateRange(5, 3600)]
         public int TransferLeaseSec { get; set; } = (int)new TransferLeaseOptions().Duration.TotalSeconds;
 
+        /// <summary>
+        /// The malware scanner files must pass before they are sent: ClamAV's daemon at tcp://host:3310 or
+        /// unix:///path/to/clamd.ctl, or 'defender' for Microsoft Defender's MpCmdRun.exe on Windows.
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? MalwareScanner { get; set; }
+
+        /// <summary>Signs the audit log's checkpoints (HMAC-SHA256); GENESYS_AUDIT_KEY when absent.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public SecureString? AuditKey { get; set; }
+
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
@@ -100,6 +113,19 @@ namespace GenesysFileTransfer.Commands
                 ?? (JournalPath is null && !NoJournal ? Engine.Journal.TransferJournals.ConnectionStringFromEnvironment() : null);
 
             GenesysEnvironment environment = ResolveEnvironment();
+            GenesysFileTransfer.Engine.Scanning.IMalwareScanner? scanner = null;
+            if (MalwareScanner != null)
+            {
+                try
+                {
+                    scanner = GenesysFileTransfer.Engine.Scanning.MalwareScannerAddress.Parse(MalwareScanner);
+                }
+                catch (ArgumentException ex)
+                {
+                    ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.ConnectionFailed, ErrorCategory.InvalidArgument, MalwareScanner));
+                }
+            }
+
             ClientCredentials credentials = ResolveCredentials();
             var options = new ConnectionOptions(environment, credentials)
             {
@@ -112,6 +138,8 @@ namespace GenesysFileTransfer.Commands
                 AuditToJournal = !NoJournalAudit.IsPresent,
                 Retry = new RetryOptions { MaxRetries = MaxRetries },
                 TransferLease = new TransferLeaseOptions { Duration = TimeSpan.FromSeconds(TransferLeaseSec) },
+                MalwareScanner = scanner,
+                AuditKey = AuditKey is null ? null : ClientCredentials.ToUtf8Bytes(AuditKey),
             };
 
             WriteVerbose($"Connecting to {environment.ApiBaseUri} as OAuth client '{credentials.ClientId}'.");
@@ -148,7 +176,7 @@ namespace GenesysFileTransfer.Commands
                 previous.Dispose();
             }
 
-            WriteVerbose($"Connected; token valid until {connection.TokenExpiresAt:u}. Audit log: {connection.Audit.CurrentFile ?? "off"}. Transfer journal: {connection.JournalPath ?? "off"}.");
+            WriteVerbose($"Connected; token valid until {connection.TokenExpiresAt:u}. Audit log: {connection.Audit.CurrentFile ?? "off"}. Transfer journal: {connection.JournalPath ?? "off"}. Malware scanner: {connection.MalwareScanner?.Description ?? "none (files are sent unscanned unless -VirusScanEnabled asks for a scan)"}.");
             if (PassThru)
             {
                 SessionConnection.MarkHandedOut(connection);

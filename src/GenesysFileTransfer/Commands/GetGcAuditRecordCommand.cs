@@ -12,7 +12,7 @@ namespace GenesysFileTransfer.Commands
     /// Reads the audit trail a shared (PostgreSQL) journal keeps, by transfer, conversation, correlation id, operation
     /// and time: the records of every process and machine that used the journal, sandboxed runbooks included.
     /// </summary>
-    [Cmdlet(VerbsCommon.Get, "GcAuditRecord")]
+    [Cmdlet(VerbsCommon.Get, "GcAuditRecord", HelpUri = HelpLinks.CmdletHelp + "Get-GcAuditRecord.md")]
     [OutputType(typeof(PSObject))]
     public sealed class GetGcAuditRecordCommand : PSCmdlet, IDisposable
     {

@@ -34,7 +34,7 @@ namespace GenesysFileTransfer.Commands
         protected override void ProcessRecord()
         {
             GenesysConnection connection = RequireConnection(Connection);
-            TransferMetadata metadata = BuildMetadata();
+            TransferMetadata metadata = BuildMetadata(connection);
             foreach (string path in ResolveInputPaths())
             {
                 if (!ShouldProcess(path, $"Create a Genesys Cloud media upload in conversation {ConversationId}"))

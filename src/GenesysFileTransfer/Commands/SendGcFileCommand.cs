@@ -73,7 +73,7 @@ namespace GenesysFileTransfer.Commands
             GenesysConnection connection = RequireConnection(Connection);
             if (IsFileInput)
             {
-                TransferMetadata metadata = BuildMetadata();
+                TransferMetadata metadata = BuildMetadata(connection);
                 foreach (string path in ResolveInputPaths())
                 {
                     if (!ShouldProcess(path, Describe($"Upload to Genesys Cloud conversation {ConversationId}")))

@@ -85,6 +85,16 @@ namespace GenesysFileTransfer.Commands
         [ValidateNotNullOrEmpty]
         public string? AuditLogPath { get; set; }
 
+        /// <summary>Scan every document before it is stored (tcp://host:3310, unix:///path, defender); the connection's scanner when absent.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? MalwareScanner { get; set; }
+
+        /// <summary>More hosts callback attachments may be downloaded from, besides the connected region's Genesys domain (host, *.domain, or an IP literal to allow that internal address).</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string[]? AllowedDownloadHost { get; set; }
+
         protected override void ProcessRecord()
         {
             GenesysConnection? connection = SessionConnection.Get(this);
@@ -95,6 +105,23 @@ namespace GenesysFileTransfer.Commands
             {
                 // Parameters first: a mistake in them is reported even when there is nothing to archive yet.
                 sink = CreateSink();
+                Engine.Scanning.IMalwareScanner? scanner = connection?.MalwareScanner;
+                DownloadPolicy downloads;
+                try
+                {
+                    if (MalwareScanner != null)
+                    {
+                        scanner = Engine.Scanning.MalwareScannerAddress.Parse(MalwareScanner);
+                    }
+
+                    downloads = DownloadPolicy.ForGenesys(connection?.Environment, AllowedDownloadHost);
+                }
+                catch (ArgumentException ex)
+                {
+                    ThrowTerminatingError(new ErrorRecord(ex, DocumentErrorIds.DocumentSinkInvalid, ErrorCategory.InvalidArgument, (object?)MalwareScanner ?? AllowedDownloadHost));
+                    throw;
+                }
+
                 ITransferJournal? journal = JournalResolver.Open(this, new JournalChoice(JournalPath, JournalConnectionString, JournalCredential), connection, createIfMissing: false, out ownJournal);
                 if (journal is null)
                 {
@@ -107,11 +134,11 @@ namespace GenesysFileTransfer.Commands
                     journal.Outbox,
                     sink,
                     audit,
-                    new DocumentArchiverOptions { CorrelationId = CorrelationId, StagingDirectory = StagingFolder(journal) },
+                    new DocumentArchiverOptions { CorrelationId = CorrelationId, StagingDirectory = StagingFolder(journal), MalwareScanner = scanner, DownloadPolicy = downloads },
                     transfers: journal.Transfers,
                     mediaLocator: connection?.MediaLocator);
                 IReadOnlyList<OutboxItem> due = archiver.DueItems(MaxItems);
-                WriteVerbose($"{due.Count} document(s) due in the outbox of '{journal.Location}'; archiving into {sink.Description}.");
+                WriteVerbose($"{due.Count} document(s) due in the outbox of '{journal.Location}'; archiving into {sink.Description}; malware scanner: {scanner?.Description ?? "none"}; download hosts: {(downloads.AllowedHosts.Count == 0 ? "none" : string.Join(", ", downloads.AllowedHosts))}.");
                 if (due.Count == 0)
                 {
                     return;
@@ -143,7 +170,7 @@ namespace GenesysFileTransfer.Commands
                     WriteWarning(summary.StoppedBecause);
                 }
 
-                WriteVerbose($"Archived {summary.Archived}, failed {summary.Failed} (waiting in the outbox for another attempt), source missing {summary.SourceMissing} (set aside until reset).");
+                WriteVerbose($"Archived {summary.Archived}, failed {summary.Failed} (waiting in the outbox for another attempt), source missing {summary.SourceMissing} (set aside until reset), quarantined {summary.Quarantined} (malware found; not archived).");
             }
             catch (TransferJournalException ex)
             {
@@ -288,7 +315,14 @@ namespace GenesysFileTransfer.Commands
         public static ErrorRecord Record(DocumentArchiveException error, string documentKey, DateTimeOffset? nextAttemptAt, bool sourceMissing = false)
         {
             var record = new ErrorRecord(error, error.ErrorCode, CategoryOf(error), documentKey);
-            if (sourceMissing)
+            if (error is DocumentQuarantinedException)
+            {
+                record.ErrorDetails = new ErrorDetails(error.Message + " It is set aside as Quarantined and never archived.")
+                {
+                    RecommendedAction = $"Do not open the file; tell your security team. Get-GcFileTransferDocument -State Quarantined lists it with the signature; a quarantined document stays so and is never archived.",
+                };
+            }
+            else if (sourceMissing)
             {
                 record.ErrorDetails = new ErrorDetails(error.Message + " It is set aside as SourceMissing and not tried again until it is reset.")
                 {
@@ -312,6 +346,8 @@ namespace GenesysFileTransfer.Commands
         {
             switch (error)
             {
+                case DocumentQuarantinedException _:
+                    return ErrorCategory.SecurityError;
                 case DocumentConflictException _:
                     return ErrorCategory.ResourceExists;
                 case DocumentIntegrityException _:
@@ -328,6 +364,10 @@ namespace GenesysFileTransfer.Commands
 
             switch (error.ErrorCode)
             {
+                case "MalwareScannerUnavailable":
+                    return ErrorCategory.ResourceUnavailable;
+                case "FileTooLargeToScan":
+                    return ErrorCategory.LimitsExceeded;
                 case "DocumentSinkAccessDenied":
                     return ErrorCategory.PermissionDenied;
                 case "DocumentBucketNotFound":

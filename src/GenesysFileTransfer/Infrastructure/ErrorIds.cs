@@ -37,6 +37,18 @@ namespace GenesysFileTransfer.Commands.Infrastructure
         public const string TransferMovedByAnotherProcess = nameof(TransferMovedByAnotherProcess);
         /// <summary>Genesys no longer knows the media; the next send opens a new media upload for the transfer.</summary>
         public const string MediaNotFound = nameof(MediaNotFound);
+        /// <summary>The malware scanner found malware in the file; nothing was sent and nothing created at Genesys.</summary>
+        public const string FileInfected = nameof(FileInfected);
+        /// <summary>The malware scanner could not be reached or did not answer; the file was not sent.</summary>
+        public const string MalwareScannerUnavailable = nameof(MalwareScannerUnavailable);
+        /// <summary>The transfer asks for a malware scan (VirusScanEnabled) but no scanner is configured.</summary>
+        public const string MalwareScannerNotConfigured = nameof(MalwareScannerNotConfigured);
+        /// <summary>The scanner refused the file as larger than it scans (clamd's StreamMaxLength).</summary>
+        public const string FileTooLargeToScan = nameof(FileTooLargeToScan);
+        /// <summary>The scanner answered without a verdict.</summary>
+        public const string MalwareScanFailed = nameof(MalwareScanFailed);
+        /// <summary>Test-GcAuditLog: no audit file at the path given.</summary>
+        public const string AuditLogNotFound = nameof(AuditLogNotFound);
         public const string UnexpectedError = nameof(UnexpectedError);
     }
 
@@ -47,6 +59,33 @@ namespace GenesysFileTransfer.Commands.Infrastructure
         {
             switch (exception)
             {
+                case Engine.Scanning.FileInfectedException infected:
+                    return new ErrorRecord(infected, ErrorIds.FileInfected, ErrorCategory.SecurityError, infected.Path)
+                    {
+                        ErrorDetails = new ErrorDetails(infected.Message)
+                        {
+                            RecommendedAction = "Do not send this file. Remove it from the input folder; if you are sure it is a false positive, have the scanner's signatures corrected.",
+                        },
+                    };
+                case Engine.Scanning.MalwareScannerUnavailableException down:
+                    return new ErrorRecord(down, ErrorIds.MalwareScannerUnavailable, ErrorCategory.ResourceUnavailable, target)
+                    {
+                        ErrorDetails = new ErrorDetails(down.Message)
+                        {
+                            RecommendedAction = "Start the scanner (clamd) or fix -MalwareScanner, then run the command again; nothing was sent.",
+                        },
+                    };
+                case Engine.Scanning.MalwareScannerNotConfiguredException none:
+                    return new ErrorRecord(none, ErrorIds.MalwareScannerNotConfigured, ErrorCategory.NotEnabled, target)
+                    {
+                        ErrorDetails = new ErrorDetails(none.Message)
+                        {
+                            RecommendedAction = "Connect-GcCloud -MalwareScanner tcp://<clamd host>:3310 (see Get-Help about_GenesysFileTransfer), or pass -VirusScanEnabled $false to send without a scan.",
+                        },
+                    };
+                case Engine.Scanning.MalwareScanFailedException failed:
+                    return new ErrorRecord(failed, failed.ErrorCode == ErrorIds.FileTooLargeToScan ? ErrorIds.FileTooLargeToScan : ErrorIds.MalwareScanFailed,
+                        failed.ErrorCode == ErrorIds.FileTooLargeToScan ? ErrorCategory.LimitsExceeded : ErrorCategory.InvalidResult, target);
                 case FileValidationException validation:
                     return new ErrorRecord(validation, ErrorIds.FileValidationFailed, ErrorCategory.InvalidData, target)
                     {
@@ -97,7 +136,14 @@ namespace GenesysFileTransfer.Commands.Infrastructure
         }
 
         /// <summary>The error for media Genesys marked invalid: a result, reported as an error record.</summary>
-        public static ErrorRecord Invalid(FileTransfer transfer) => new ErrorRecord(
+        public static ErrorRecord Invalid(FileTransfer transfer) =>
+            transfer.FailureReason != null && transfer.FailureReason.StartsWith("FileInfected: ", StringComparison.Ordinal)
+                ? new ErrorRecord(
+                    new InvalidOperationException($"'{transfer.FileName}' carries malware ({transfer.FailureReason.Substring("FileInfected: ".Length)}); it was not sent (transfer {transfer.TransferId})."),
+                    ErrorIds.FileInfected,
+                    ErrorCategory.SecurityError,
+                    transfer.Path)
+                : new ErrorRecord(
             new InvalidOperationException($"Genesys rejected '{transfer.FileName}' (media {transfer.MediaId}): {transfer.FailureReason}"),
             ErrorIds.FileRejectedByGenesys,
             ErrorCategory.SecurityError,

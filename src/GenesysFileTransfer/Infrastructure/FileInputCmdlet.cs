@@ -64,8 +64,13 @@ namespace GenesysFileTransfer.Commands.Infrastructure
         protected FileUploadPolicy EffectivePolicy => Policy ?? FileUploadPolicy.Default;
 
         /// <summary>The access policy is only built from what was given, so a missing one is reported as such.</summary>
-        protected TransferMetadata BuildMetadata()
+        protected TransferMetadata BuildMetadata(GenesysFileTransfer.Engine.Connection.GenesysConnection? connection = null)
         {
+            // Not given: scan when the connection has a scanner. Given as $true: a scanner is required, and a
+            // connection without one refuses the file (MalwareScannerNotConfigured) rather than send it unscanned.
+            bool scan = MyInvocation.BoundParameters.ContainsKey(nameof(VirusScanEnabled)) || connection is null
+                ? VirusScanEnabled
+                : connection.MalwareScanner != null;
             bool anyAccess = RetentionDays.HasValue || EncryptionStandard != null || MyInvocation.BoundParameters.ContainsKey(nameof(DownloadAllowed));
             return new TransferMetadata
             {
@@ -78,7 +83,7 @@ namespace GenesysFileTransfer.Commands.Infrastructure
                         DownloadAllowed = DownloadAllowed.IsPresent,
                     }
                     : null,
-                VirusScanEnabled = VirusScanEnabled,
+                VirusScanEnabled = scan,
             };
         }
 

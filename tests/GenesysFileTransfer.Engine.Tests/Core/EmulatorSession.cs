@@ -15,6 +15,8 @@ internal sealed class EmulatorSession : IAsyncDisposable
     {
         StorageBucketReference = "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
         AccessPolicy = new AccessPolicy { RetentionDays = 30, EncryptionStandard = EncryptionStandards.Aes256, DownloadAllowed = true },
+        // These sessions have no malware scanner; the scanner tests turn scanning on with their own clamd.
+        VirusScanEnabled = false,
     };
 
     private readonly HttpClient _control = new();

@@ -111,6 +111,8 @@ internal sealed class DocumentTestKit : IDisposable
             RetryMaxDelay = TimeSpan.FromMinutes(5),
             StagingDirectory = Path.Combine(Folder, "staging"),
             CorrelationId = "documents-test",
+            // The emulator and test servers are on loopback, which is allowed only when named explicitly.
+            DownloadPolicy = DownloadPolicy.Allow("127.0.0.1", "localhost"),
         };
         if (workerId != null) options.WorkerId = workerId;
         configure?.Invoke(options);

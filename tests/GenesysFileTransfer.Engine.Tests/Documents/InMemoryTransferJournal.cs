@@ -83,6 +83,23 @@ internal sealed class InMemoryTransferJournal : ITransferJournal, IDocumentOutbo
         }
     }
 
+    public bool MarkQuarantined(string documentKey, string workerId, string reason, DateTimeOffset at)
+    {
+        lock (_gate)
+        {
+            if (!_outbox.TryGetValue(documentKey, out OutboxItem? item) || item.ClaimedBy != workerId || item.State != OutboxState.Pending) return false;
+            item.State = OutboxState.Quarantined;
+            item.ClaimedBy = null;
+            item.LeaseUntil = null;
+            item.LastError = reason;
+            item.StateReason = reason;
+            item.StateChangedBy = workerId;
+            item.StateChangedAt = at;
+            item.FallbackSource = null;
+            return true;
+        }
+    }
+
     public bool MarkSourceMissing(string documentKey, string workerId, string reason, DateTimeOffset at)
     {
         lock (_gate)

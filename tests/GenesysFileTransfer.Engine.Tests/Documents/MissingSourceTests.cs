@@ -60,6 +60,7 @@ public sealed class MissingSourceTests
         {
             RetryBaseDelay = TimeSpan.FromSeconds(10),
             StagingDirectory = Path.Combine(kit.Folder, "staging"),
+            DownloadPolicy = DownloadPolicy.Allow("127.0.0.1", "localhost"),
         }, time, kit.Journal.Transfers, locator);
 
     private static async Task<string> PublishAsync(EmulatorHost host, string key, byte[] content)

@@ -77,6 +77,45 @@ public sealed class DocumentOutboxContractTests
 
     [Theory]
     [MemberData(nameof(JournalUnderTest.Kinds), MemberType = typeof(JournalUnderTest))]
+    public void Archiving_forgets_the_signature_of_a_signed_source_and_the_second_source(string kind)
+    {
+        using var temp = new JournalUnderTest(kind, _server, GetType().Name);
+        using ITransferJournal journal = temp.Open();
+        OutboxItem item = Item("attachment/int-1/media-1", T0, source: "https://api.mypurecloud.ie/media/photo.jpg?X-Amz-Signature=deadbeef&X-Amz-Expires=600");
+        item.FallbackSource = "https://api.mypurecloud.ie/media/photo.jpg?X-Amz-Signature=cafe";
+        journal.Outbox.Enqueue(item);
+        journal.Outbox.ClaimNext("worker-a", T0, TimeSpan.FromMinutes(1));
+
+        Assert.True(journal.Outbox.MarkArchived(item.DocumentKey, "worker-a", "/dms/photo.jpg", T0.AddSeconds(5)));
+
+        OutboxItem archived = Assert.Single(journal.Outbox.GetOutbox(OutboxState.Archived));
+        Assert.Equal("https://api.mypurecloud.ie/media/photo.jpg", archived.Source);
+        Assert.Null(archived.FallbackSource);
+    }
+
+    [Theory]
+    [MemberData(nameof(JournalUnderTest.Kinds), MemberType = typeof(JournalUnderTest))]
+    public void Quarantine_sets_a_claimed_item_aside_for_good_with_its_reason_and_forgets_signed_sources(string kind)
+    {
+        using var temp = new JournalUnderTest(kind, _server, GetType().Name);
+        using ITransferJournal journal = temp.Open();
+        OutboxItem item = Item("attachment/int-1/media-2", T0, source: "https://api.mypurecloud.ie/media/x.pdf?X-Amz-Signature=deadbeef");
+        journal.Outbox.Enqueue(item);
+        journal.Outbox.ClaimNext("worker-a", T0, TimeSpan.FromMinutes(1));
+
+        Assert.False(journal.Outbox.MarkQuarantined(item.DocumentKey, "worker-b", "FileInfected: Eicar-Test-Signature (clamd)", T0.AddSeconds(1)));
+        Assert.True(journal.Outbox.MarkQuarantined(item.DocumentKey, "worker-a", "FileInfected: Eicar-Test-Signature (clamd)", T0.AddSeconds(1)));
+
+        OutboxItem quarantined = Assert.Single(journal.Outbox.GetOutbox(OutboxState.Quarantined));
+        Assert.Equal("FileInfected: Eicar-Test-Signature (clamd)", quarantined.StateReason);
+        Assert.Equal("https://api.mypurecloud.ie/media/x.pdf", quarantined.Source);
+        Assert.Null(quarantined.ClaimedBy);
+        Assert.Null(journal.Outbox.ClaimNext("worker-c", T0.AddDays(1), TimeSpan.FromMinutes(1)));
+        Assert.Empty(journal.Outbox.GetOutbox(OutboxState.Pending));
+    }
+
+    [Theory]
+    [MemberData(nameof(JournalUnderTest.Kinds), MemberType = typeof(JournalUnderTest))]
     public void A_retry_releases_the_item_until_its_next_attempt(string kind)
     {
         using var temp = new JournalUnderTest(kind, _server, GetType().Name);

@@ -26,7 +26,7 @@ public sealed class SqliteDocumentOutboxTests
 
         using SqliteTransferJournal journal = temp.Open();
 
-        Assert.Equal(3L, temp.Sql("SELECT MAX(version) FROM schema_version;"));
+        Assert.Equal((long)SqliteTransferJournal.SchemaVersion, temp.Sql("SELECT MAX(version) FROM schema_version;"));
         OutboxItem old = Assert.Single(journal.Outbox.GetOutbox(OutboxState.Pending));
         Assert.Equal("transfer/old", old.DocumentKey);
         Assert.Equal(2, old.Attempts);

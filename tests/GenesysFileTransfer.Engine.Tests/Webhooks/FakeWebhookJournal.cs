@@ -101,6 +101,7 @@ internal sealed class FakeWebhookJournal : ITransferJournal, IEventLedger, IDocu
     }
 
     public OutboxItem? ClaimNext(string workerId, DateTimeOffset now, TimeSpan lease) => throw new NotSupportedException();
+    public bool MarkQuarantined(string documentKey, string workerId, string reason, DateTimeOffset at) => throw new NotSupportedException();
     public bool MarkSourceMissing(string documentKey, string workerId, string reason, DateTimeOffset at) => throw new NotSupportedException();
     public OutboxChangeResult Reset(string documentKey, string changedBy, DateTimeOffset now) => throw new NotSupportedException();
     public OutboxChangeResult Abandon(string documentKey, string reason, string changedBy, DateTimeOffset now) => throw new NotSupportedException();

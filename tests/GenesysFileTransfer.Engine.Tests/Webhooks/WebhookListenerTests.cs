@@ -96,6 +96,70 @@ public sealed class WebhookListenerTests
         return request;
     }
 
+    /// <summary>Opens a connection that sends a POST's headers (declaring a body) and then nothing, or nothing at all.</summary>
+    private static async Task<TcpClient> IdleAsync(string prefix, bool headers)
+    {
+        var uri = new Uri(prefix);
+        var client = new TcpClient();
+        await client.ConnectAsync(uri.Host, uri.Port);
+        if (headers)
+        {
+            byte[] head = System.Text.Encoding.ASCII.GetBytes($"POST {uri.AbsolutePath} HTTP/1.1\r\nHost: {uri.Authority}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{{");
+            await client.GetStream().WriteAsync(head);
+        }
+
+        return client;
+    }
+
+    [Fact]
+    public async Task Answers_a_genuine_callback_within_2_s_while_32_idle_connections_hold_on()
+    {
+        await using var listener = RunningListener.Start();
+        var idle = new List<TcpClient>();
+        for (int i = 0; i < 32; i++) idle.Add(await IdleAsync(listener.Prefix, headers: i % 4 != 0));
+        await Task.Delay(300);
+        var body = AttachmentMessage("msg-busy", "media-busy");
+
+        var watch = Stopwatch.StartNew();
+        using var response = await Http.SendAsync(Post(listener.Prefix, body, OpenSignature(body)));
+        watch.Stop();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"answered after {watch.Elapsed.TotalMilliseconds:0} ms");
+        foreach (TcpClient client in idle) client.Dispose();
+    }
+
+    [Fact]
+    public async Task Closes_a_connection_whose_body_does_not_arrive_in_time()
+    {
+        await using var listener = RunningListener.Start();
+        listener.Listener.BodyTimeout = TimeSpan.FromSeconds(1);
+        using TcpClient stalled = await IdleAsync(listener.Prefix, headers: true);
+        stalled.ReceiveTimeout = 10000;
+
+        var watch = Stopwatch.StartNew();
+        // Whatever the listener says on its way out, the connection ends (end of stream or reset) at the deadline.
+        bool closed = false;
+        try
+        {
+            var buffer = new byte[1024];
+            while (watch.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                if (await stalled.GetStream().ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(10)) == 0) { closed = true; break; }
+            }
+        }
+        catch (IOException)
+        {
+            closed = true;
+        }
+
+        Assert.True(closed);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"closed after {watch.Elapsed.TotalSeconds:0.0} s");
+        var result = Assert.Single(await listener.WaitForAsync(1));
+        Assert.Equal(408, result.StatusCode);
+        Assert.Empty(listener.Journal.RecordedEvents);
+    }
+
     [Fact]
     public async Task Answers_200_to_a_signed_callback_and_reports_the_result()
     {

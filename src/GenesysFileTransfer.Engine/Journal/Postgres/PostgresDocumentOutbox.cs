@@ -18,6 +18,12 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
         private const string Archived = "archived";
         private const string SourceMissing = "source_missing";
         private const string Abandoned = "abandoned";
+        private const string Quarantined = "quarantined";
+
+        /// <summary>A signed attachment URL is a credential: once an item is archived or quarantined it keeps scheme, host and path only.</summary>
+        private const string ForgetSignedSources =
+            "source = CASE WHEN (source LIKE 'http://%' OR source LIKE 'https://%') AND strpos(source, '?') > 0 THEN substr(source, 1, strpos(source, '?') - 1) ELSE source END, " +
+            "fallback_source = NULL";
 
         private const string OutboxColumns =
             "document_key, kind, transfer_id, conversation_id, message_id, attachment_id, source, file_name, content_type, sha256, " +
@@ -117,13 +123,26 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
             Mutate(
                 "mark document " + documentKey + " archived",
                 "UPDATE outbox SET state = '" + Archived + "', stored_location = @stored_location, archived_at = @archived_at, " +
-                "lease_until = NULL, last_error = NULL, op_token = @token WHERE document_key = @document_key AND claimed_by = @worker AND state = '" + Pending + "';",
+                "lease_until = NULL, last_error = NULL, " + ForgetSignedSources + ", op_token = @token WHERE document_key = @document_key AND claimed_by = @worker AND state = '" + Pending + "';",
                 documentKey,
                 command =>
                 {
                     BindText(command, "worker", workerId);
                     BindText(command, "stored_location", storedLocation);
                     BindText(command, "archived_at", Time(at));
+                });
+
+        public bool MarkQuarantined(string documentKey, string workerId, string reason, DateTimeOffset at) =>
+            Mutate(
+                "quarantine document " + documentKey,
+                "UPDATE outbox SET state = '" + Quarantined + "', claimed_by = NULL, lease_until = NULL, last_error = @reason, state_reason = @reason, " +
+                "state_changed_by = @worker, state_changed_at = @at, " + ForgetSignedSources + ", op_token = @token WHERE document_key = @document_key AND claimed_by = @worker AND state = '" + Pending + "';",
+                documentKey,
+                command =>
+                {
+                    BindText(command, "worker", workerId);
+                    BindText(command, "reason", reason);
+                    BindText(command, "at", Time(at));
                 });
 
         public bool MarkRetry(string documentKey, string workerId, string error, DateTimeOffset nextAttemptAt) =>
@@ -302,6 +321,7 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
                 case OutboxState.Archived: return Archived;
                 case OutboxState.SourceMissing: return SourceMissing;
                 case OutboxState.Abandoned: return Abandoned;
+                case OutboxState.Quarantined: return Quarantined;
                 default: return Pending;
             }
         }
@@ -313,6 +333,7 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
                 case Archived: return OutboxState.Archived;
                 case SourceMissing: return OutboxState.SourceMissing;
                 case Abandoned: return OutboxState.Abandoned;
+                case Quarantined: return OutboxState.Quarantined;
                 default: return OutboxState.Pending;
             }
         }

@@ -18,6 +18,16 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
         private const string Archived = "archived";
         private const string SourceMissing = "source_missing";
         private const string Abandoned = "abandoned";
+        private const string Quarantined = "quarantined";
+
+        /// <summary>
+        /// SQL that keeps a signed URL's scheme, host and path and drops its query (the signature), applied to a
+        /// document's sources in the same statement that archives or quarantines it: a signed URL is a credential,
+        /// and the journal must not keep one for a document it no longer needs to fetch.
+        /// </summary>
+        private const string ForgetSignedSources =
+            "source = CASE WHEN (source LIKE 'http://%' OR source LIKE 'https://%') AND instr(source, '?') > 0 THEN substr(source, 1, instr(source, '?') - 1) ELSE source END, " +
+            "fallback_source = NULL";
 
         private const string OutboxColumns =
             "document_key, kind, transfer_id, conversation_id, message_id, attachment_id, source, file_name, content_type, sha256, " +
@@ -109,7 +119,7 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
                     connection,
                     null,
                     "UPDATE outbox SET state = '" + Archived + "', stored_location = $stored_location, archived_at = $archived_at, " +
-                    "lease_until = NULL, last_error = NULL WHERE document_key = $document_key AND claimed_by = $worker AND state = '" + Pending + "';");
+                    "lease_until = NULL, last_error = NULL, " + ForgetSignedSources + " WHERE document_key = $document_key AND claimed_by = $worker AND state = '" + Pending + "';");
                 Bind(command, "$document_key", documentKey);
                 Bind(command, "$worker", workerId);
                 Bind(command, "$stored_location", storedLocation);
@@ -129,6 +139,21 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
                 Bind(command, "$worker", workerId);
                 Bind(command, "$error", error);
                 Bind(command, "$next_attempt_at", Time(nextAttemptAt));
+                return command.ExecuteNonQuery() == 1;
+            });
+
+        public bool MarkQuarantined(string documentKey, string workerId, string reason, DateTimeOffset at) =>
+            _db.Run("quarantine document " + documentKey, connection =>
+            {
+                using SqliteCommand command = Command(
+                    connection,
+                    null,
+                    "UPDATE outbox SET state = '" + Quarantined + "', claimed_by = NULL, lease_until = NULL, last_error = $reason, state_reason = $reason, " +
+                    "state_changed_by = $worker, state_changed_at = $at, " + ForgetSignedSources + " WHERE document_key = $document_key AND claimed_by = $worker AND state = '" + Pending + "';");
+                Bind(command, "$document_key", documentKey);
+                Bind(command, "$worker", workerId);
+                Bind(command, "$reason", reason);
+                Bind(command, "$at", Time(at));
                 return command.ExecuteNonQuery() == 1;
             });
 
@@ -265,6 +290,7 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
                 case OutboxState.Archived: return Archived;
                 case OutboxState.SourceMissing: return SourceMissing;
                 case OutboxState.Abandoned: return Abandoned;
+                case OutboxState.Quarantined: return Quarantined;
                 default: return Pending;
             }
         }
@@ -276,6 +302,7 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
                 case Archived: return OutboxState.Archived;
                 case SourceMissing: return OutboxState.SourceMissing;
                 case Abandoned: return OutboxState.Abandoned;
+                case Quarantined: return OutboxState.Quarantined;
                 default: return OutboxState.Pending;
             }
         }

@@ -121,6 +121,16 @@ ALTER TABLE outbox ADD COLUMN state_changed_by TEXT;
 ALTER TABLE outbox ADD COLUMN state_changed_at TEXT;
 CREATE INDEX outbox_by_transfer ON outbox (transfer_id);
 ",
+
+            // Version 4: signed URLs do not outlive their need. Documents archived by earlier versions kept the signed
+            // attachment URL (a credential) as their source; keep scheme, host and path only, and drop the second
+            // source. A new state 'quarantined' (malware found) needs no schema change.
+            @"
+UPDATE outbox SET
+    source = CASE WHEN (source LIKE 'http://%' OR source LIKE 'https://%') AND instr(source, '?') > 0 THEN substr(source, 1, instr(source, '?') - 1) ELSE source END,
+    fallback_source = NULL
+WHERE state IN ('archived', 'abandoned');
+",
         };
 
         public static int LatestVersion => Migrations.Length;

@@ -1,0 +1,146 @@
+using System.Text;
+using GenesysFileTransfer.Engine.Audit;
+
+namespace GenesysFileTransfer.Engine.Tests.Security;
+
+/// <summary>Every kind of tampering with a chained audit file is detected, and named with its first bad record.</summary>
+public sealed class AuditChainTests : IDisposable
+{
+    private static readonly byte[] Key = Encoding.UTF8.GetBytes("audit-key-for-tests");
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "gft-audit-" + Guid.NewGuid().ToString("N")[..8]);
+
+    private string WriteLog(int records, byte[]? key = null)
+    {
+        using (AuditLog log = AuditLog.Open(_folder, key))
+        {
+            for (int i = 1; i <= records; i++)
+            {
+                log.Write(new AuditRecord(AuditOperations.Validate, AuditOutcomes.Success) { FileName = "file-" + i + ".pdf", Detail = "record " + i });
+            }
+        }
+
+        return Directory.GetFiles(_folder, "audit-*.jsonl").Single();
+    }
+
+    private static List<string> Lines(string file) => File.ReadAllLines(file).Where(l => l.Length > 0).ToList();
+
+    [Fact]
+    public void AnUntouchedLogIsIntactAndMatchesItsSignedCheckpoint()
+    {
+        string file = WriteLog(5, Key);
+
+        AuditLogVerification result = AuditLogVerifier.Verify(file, Key);
+
+        Assert.Equal(AuditLogStatus.Intact, result.Status);
+        Assert.Equal(5, result.Records);
+        Assert.True(result.CheckpointVerified);
+        Assert.True(result.KeyVerified);
+        Assert.Contains("\"seq\":1,\"prev\":\"" + AuditChain.Genesis + "\"", Lines(file)[0]);
+    }
+
+    [Fact]
+    public void AChangedRecordIsModifiedAtThatRecord()
+    {
+        string file = WriteLog(5);
+        List<string> lines = Lines(file);
+        lines[2] = lines[2].Replace("file-3.pdf", "file-X.pdf");
+        File.WriteAllLines(file, lines);
+
+        AuditLogVerification result = AuditLogVerifier.Verify(file, null);
+
+        Assert.Equal(AuditLogStatus.Modified, result.Status);
+        Assert.Equal(3, result.FirstBadSequence);
+        Assert.Equal(3, result.FirstBadLine);
+    }
+
+    [Fact]
+    public void ADeletedRecordIsDeletedNamingTheMissingOne()
+    {
+        string file = WriteLog(5);
+        List<string> lines = Lines(file);
+        lines.RemoveAt(1);
+        File.WriteAllLines(file, lines);
+
+        AuditLogVerification result = AuditLogVerifier.Verify(file, null);
+
+        Assert.Equal(AuditLogStatus.Deleted, result.Status);
+        Assert.Equal(2, result.FirstBadSequence);
+        Assert.Equal(2, result.FirstBadLine);
+    }
+
+    [Fact]
+    public void SwappedRecordsAreReordered()
+    {
+        string file = WriteLog(5);
+        List<string> lines = Lines(file);
+        (lines[1], lines[3]) = (lines[3], lines[1]);
+        File.WriteAllLines(file, lines);
+
+        AuditLogVerification result = AuditLogVerifier.Verify(file, null);
+
+        Assert.Equal(AuditLogStatus.Reordered, result.Status);
+        Assert.Equal(2, result.FirstBadLine);
+    }
+
+    [Fact]
+    public void ACutOffTailIsTruncatedThanksToTheCheckpoint()
+    {
+        string file = WriteLog(6);
+        File.WriteAllLines(file, Lines(file).Take(4));
+
+        AuditLogVerification result = AuditLogVerifier.Verify(file, null);
+
+        Assert.Equal(AuditLogStatus.Truncated, result.Status);
+        Assert.Equal(5, result.FirstBadSequence);
+        Assert.Contains("records 5 to 6 were cut off", result.Detail);
+    }
+
+    [Fact]
+    public void ADeletedFileWhoseCheckpointRemainsIsTruncated()
+    {
+        string file = WriteLog(3);
+        File.Delete(file);
+
+        Assert.Equal(AuditLogStatus.Truncated, AuditLogVerifier.Verify(file, null).Status);
+    }
+
+    [Fact]
+    public void AChainRewrittenWithoutTheKeyFailsTheSignedCheckpoint()
+    {
+        string file = WriteLog(4, Key);
+        // The forger edits record 2 and recomputes every hash after it, and the checkpoint, but has no key.
+        List<string> lines = Lines(file);
+        File.Delete(file);
+        File.Delete(AuditChain.CheckpointPath(file));
+        for (int i = 0; i < lines.Count; i++)
+        {
+            string body = lines[i][..lines[i].IndexOf(",\"seq\":", StringComparison.Ordinal)];
+            if (i == 1) body = body.Replace("file-2.pdf", "forged.pdf");
+            AuditChain.Append(file, body, key: Encoding.UTF8.GetBytes("not-the-key"));
+        }
+
+        Assert.Equal(AuditLogStatus.Intact, AuditLogVerifier.Verify(file, null).Status);
+        AuditLogVerification keyed = AuditLogVerifier.Verify(file, Key);
+        Assert.Equal(AuditLogStatus.Modified, keyed.Status);
+        Assert.Contains("signature does not match", keyed.Detail);
+    }
+
+    [Fact]
+    public void WritersInParallelKeepOneUnbrokenChain()
+    {
+        // Two logs on one folder (two connections, as in two runspaces); separate processes are covered in Pester.
+        using AuditLog a = AuditLog.Open(_folder, Key);
+        using AuditLog b = AuditLog.Open(_folder, Key);
+        Parallel.For(0, 200, i => (i % 2 == 0 ? a : b).Write(new AuditRecord(AuditOperations.Validate, AuditOutcomes.Success) { Detail = "n" + i }));
+
+        AuditLogVerification result = AuditLogVerifier.Verify(Directory.GetFiles(_folder, "audit-*.jsonl").Single(), Key);
+
+        Assert.Equal(AuditLogStatus.Intact, result.Status);
+        Assert.Equal(200, result.Records);
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
+    }
+}
