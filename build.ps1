@@ -10,8 +10,9 @@ A small task graph; each task names the tasks it needs, and each runs at most on
               out/emulator/, and imports the staged module in a fresh PowerShell to prove it loads.
   TestPeers   installs the real servers some tests run against, only when they are missing: PostgreSQL (Debian's
               postgresql package, with apt-get, as root) for the shared journal, ClamAV's daemon (Debian's
-              clamav-daemon) for the malware-scanning tests, which start it themselves, and tests/peers (s3rver,
-              pinned in package-lock.json) with 'npm ci'; Node.js and npm come from apt-get when missing (Debian, as root).
+              clamav-daemon) for the malware-scanning tests, which start it themselves, and tests/peers (s3rver and
+              Azurite, pinned in package-lock.json) with 'npm ci'; Node.js and npm come from apt-get when missing (Debian,
+              as root).
   UnitTest    TestPeers, then runs the xunit tests (dotnet test), results in out/TestResults/unit-tests.trx.
   PesterTest  Build and TestPeers, then runs tests/Pester in a fresh PowerShell against the staged module.
   PackageTest Package, then runs tests/Package in a fresh PowerShell: Azure Automation's rules against the .zip, and

@@ -44,9 +44,10 @@ BeforeAll {
     # 'Runspaces' (the workflow in two runspaces of the process, one after the other, each importing the module).
     $childScript = Join-Path $TestDrive 'coexistence.ps1'
     Set-Content -LiteralPath $childScript -Value @'
-param($ModulePath, $BaseUri, $ClientId, $Secret, $ConversationId, $CommunicationId, $Folder, $Mode, [string[]] $Older)
+param($ModulePath, $BaseUri, $ClientId, $Secret, $ConversationId, $CommunicationId, $Folder, $Mode, [string] $Older)
 $ErrorActionPreference = 'Stop'
-$preloaded = foreach ($path in $Older) {
+# One argument, ';'-separated: 'pwsh -File' binds only the first of several values given to a [string[]] parameter.
+$preloaded = foreach ($path in ($Older -split ';')) {
     try { $a = [System.Reflection.Assembly]::LoadFrom($path); [pscustomobject]@{ Name = $a.GetName().Name; Version = "$($a.GetName().Version)"; Error = $null } }
     catch { [pscustomobject]@{ Name = [IO.Path]::GetFileNameWithoutExtension($path); Version = $null; Error = $_.Exception.Message } }
 }
@@ -99,7 +100,7 @@ $loaded = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { -not $_.Is
         if ([System.IO.Path]::GetFileNameWithoutExtension($executable) -eq 'dotnet') { $arguments += Join-Path $PSHOME 'pwsh.dll' }
         $arguments += '-NoProfile', '-NonInteractive', '-File', $childScript, $env:GFT_MODULE_PATH, "$($emulator.BaseUri)",
             $emulator.ClientId, $secret, $emulator.ConversationId, $emulator.CommunicationId, $folder, $Mode
-        $output = & $executable @arguments -Older $older 2>&1
+        $output = & $executable @arguments -Older ($older -join ';') 2>&1
         $exitCode = $LASTEXITCODE
         $text = @($output | ForEach-Object { "$_" }) -join "`n"
         if ($exitCode -ne 0) { throw "The $Mode case failed (exit code $exitCode): $text" }
@@ -110,8 +111,13 @@ $loaded = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { -not $_.Is
     function Assert-Isolated($Report, [int] $Rounds) {
         # The precondition: every older library is in the default context at its older version, except those the
         # .NET runtime itself carries (System.Text.Json), where the platform's copy answers whatever was asked.
+        @($Report.Preloaded).Count | Should -Be $older.Count -Because 'every older library must have been asked for, not just the first'
         foreach ($library in $Report.Preloaded) {
             $library.Error | Should -BeNullOrEmpty -Because "$($library.Name) should load as another module would"
+        }
+        foreach ($name in 'Polly.Core', 'FluentValidation', 'Microsoft.Extensions.Http') {
+            @($Report.Loaded | Where-Object { $_.Name -eq $name -and $_.Context -eq 'DefaultAssemblyLoadContext' }) |
+                Should -HaveCount 1 -Because "another module's older $name sits in the default context"
         }
         $serilogs = @($Report.Loaded | Where-Object Name -eq 'Serilog')
         ($serilogs | Where-Object Context -eq 'DefaultAssemblyLoadContext').Version | Should -BeLike '2.*'

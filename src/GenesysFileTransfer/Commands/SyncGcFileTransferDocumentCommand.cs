@@ -21,7 +21,7 @@ namespace GenesysFileTransfer.Commands
     /// </summary>
     [Cmdlet(VerbsData.Sync, "GcFileTransferDocument", DefaultParameterSetName = FolderSet, SupportsShouldProcess = true, HelpUri = HelpLinks.CmdletHelp + "Sync-GcFileTransferDocument.md")]
     [OutputType(typeof(ArchivedDocument))]
-    public sealed class SyncGcFileTransferDocumentCommand : AsyncPSCmdlet
+    public sealed partial class SyncGcFileTransferDocumentCommand : AsyncPSCmdlet
     {
         private const string FolderSet = "Folder";
         private const string S3Set = "S3";
@@ -199,6 +199,11 @@ namespace GenesysFileTransfer.Commands
                     return new FileSystemDocumentSink(folder);
                 }
 
+                if (IsAzureBlobSet)
+                {
+                    return CreateAzureBlobSink();
+                }
+
                 var options = new S3DocumentSinkOptions
                 {
                     ServiceUrl = S3ServiceUrl,
@@ -226,7 +231,7 @@ namespace GenesysFileTransfer.Commands
             }
             catch (ArgumentException ex)
             {
-                ThrowTerminatingError(new ErrorRecord(ex, DocumentErrorIds.DocumentSinkInvalid, ErrorCategory.InvalidArgument, (object?)Destination ?? S3ServiceUrl ?? (object?)S3Bucket));
+                ThrowTerminatingError(new ErrorRecord(ex, DocumentErrorIds.DocumentSinkInvalid, ErrorCategory.InvalidArgument, (object?)Destination ?? S3ServiceUrl ?? (object?)S3Bucket ?? AzureBlobTarget));
                 throw;
             }
         }
