@@ -1,4 +1,4 @@
-# The cmdlets end to end against the emulator: the lifecycle per file type, every validation failure, -WhatIf, a
+# The cmdlets end to end against the emulator: the lifecycle per file type, every validation failure, a
 # batch with one bad file, retries (429, 503), a token dying mid-run, URL renewal, media Genesys rejects, and the
 # audit trail.
 
@@ -165,31 +165,7 @@ Describe 'Validation before anything is sent' {
     }
 }
 
-Describe 'ShouldProcess' {
-    It 'creates nothing with -WhatIf' {
-        $path = Join-Path $TestDrive 'whatif.pdf'
-        New-TestFile -Kind Pdf -Path $path
-        $before = @(Invoke-EmulatorControl -Emulator $emulator -Path 'emulator/media').Count
-
-        $created = New-GcFileTransfer -Path $path @target @metadata -WhatIf
-        $sent = Send-GcFile -Path $path @target @metadata -Deliver -WhatIf
-
-        $created | Should -BeNullOrEmpty
-        $sent | Should -BeNullOrEmpty
-        @(Invoke-EmulatorControl -Emulator $emulator -Path 'emulator/media').Count | Should -Be $before
-    }
-
-    It 'does not renew or deliver with -WhatIf' {
-        $path = Join-Path $TestDrive 'whatif-2.pdf'
-        New-TestFile -Kind Pdf -Path $path
-        $transfer = New-GcFileTransfer -Path $path @target @metadata
-        $media = $transfer.MediaId
-
-        $null = $transfer | Update-GcFileTransfer -Force -WhatIf
-
-        $transfer.MediaId | Should -Be $media
-    }
-}
+# -WhatIf is pinned in Promises.Tests.ps1 ('-WhatIf'), with the emulator's request log as the witness.
 
 Describe 'A batch with one bad file' {
     It 'delivers the other 19 files and reports the bad one as an error' {
@@ -316,16 +292,6 @@ Describe 'Media Genesys rejects' {
 }
 
 Describe 'Connecting' {
-    It 'fails with AuthenticationFailed for a wrong secret, without showing it' {
-        $wrong = ConvertTo-SecureString 'wrong-secret-000000' -AsPlainText -Force
-        $error.Clear()
-
-        { Connect-GcCloud -BaseUri $emulator.BaseUri -ClientId $emulator.ClientId -ClientSecret $wrong -NoAuditLog -NoJournal } |
-            Should -Throw -ErrorId 'AuthenticationFailed,GenesysFileTransfer.Commands.ConnectGcCloudCommand'
-        ($error | Out-String) | Should -Not -Match 'wrong-secret-000000'
-        (Get-GcConnection).ClientId | Should -Be $emulator.ClientId
-    }
-
     It 'reads the client credentials and base URL from environment variables' {
         $runspace = [powershell]::Create()
         try {
@@ -379,32 +345,7 @@ Describe 'Connecting' {
     }
 }
 
-Describe 'Stopping' {
-    It 'stops a hanging upload promptly when the pipeline is stopped (Ctrl+C)' {
-        $path = Join-Path $TestDrive 'hang.pdf'
-        New-TestFile -Kind Pdf -Path $path -SizeBytes 65536
-        $transfer = New-GcFileTransfer -Path $path @target @metadata
-        Invoke-EmulatorControl -Emulator $emulator -Method Post -Path 'emulator/faults' -Body @{ route = 's3'; count = 1; action = 'hang'; hangMs = 60000 } | Out-Null
-        $shell = [powershell]::Create()
-        try {
-            $null = $shell.AddScript({ param($module, $connection, $transfer) Import-Module $module; $transfer | Send-GcFile -Connection $connection }).
-                AddArgument($env:GFT_MODULE_PATH).AddArgument((Get-GcConnection)).AddArgument($transfer)
-            $running = $shell.BeginInvoke()
-            Start-Sleep -Milliseconds 1500
-            $watch = [System.Diagnostics.Stopwatch]::StartNew()
-            $shell.Stop()
-
-            $watch.Elapsed.TotalSeconds | Should -BeLessThan 5
-            $running.IsCompleted | Should -BeTrue
-            $shell.InvocationStateInfo.State | Should -Be 'Stopped'
-            { [System.IO.File]::Open($path, 'Open', 'ReadWrite', 'None').Dispose() } | Should -Not -Throw
-        }
-        finally {
-            $shell.Dispose()
-            Invoke-EmulatorControl -Emulator $emulator -Method Delete -Path 'emulator/faults' | Out-Null
-        }
-    }
-}
+# Ctrl+C during an upload is pinned in Promises.Tests.ps1 ('Ctrl+C during an upload').
 
 Describe 'The audit log' {
     It 'holds every step with its latency and not one byte of the secret, the token or a URL signature' {
