@@ -87,6 +87,7 @@ internal sealed class FaultMiddleware(RequestDelegate next, FaultInjector faults
             await context.Response.Body.FlushAsync(context.RequestAborted);
         }
 
+        RequestLogMiddleware.RecordNow(context);
         context.Abort();
     }
 
@@ -109,6 +110,7 @@ internal sealed class FaultMiddleware(RequestDelegate next, FaultInjector faults
             await swallowed.CompleteAsync();
             context.Features.Set(original);
             RequestLogMiddleware.MarkResponseDropped(context);
+            RequestLogMiddleware.RecordNow(context);
             context.Abort();
         }
     }

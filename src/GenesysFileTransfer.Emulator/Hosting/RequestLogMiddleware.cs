@@ -13,9 +13,20 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, EmulatorOptions
 
     private const string FaultKey = "emulator.fault";
     private const string HandledStatusKey = "emulator.handled-status";
+    private const string PendingKey = "emulator.pending-log-entry";
 
     /// <summary>Marks a response that is about to be cut off, so its log entry says so although it has started.</summary>
     public static void MarkDropping(HttpContext context) => context.Items[DroppingKey] = true;
+
+    /// <summary>
+    /// Records the request's entry now, before its connection is cut: a client sees the reset at once, while the
+    /// middleware's own bookkeeping would run only afterwards, and a test reading the log right after the client's
+    /// error must already find the request there.
+    /// </summary>
+    public static void RecordNow(HttpContext context)
+    {
+        if (context.Items[PendingKey] is PendingEntry pending) pending.Record();
+    }
 
     /// <summary>Names the injected fault in the request's log entry.</summary>
     public static void MarkFault(HttpContext context, Control.FaultAction action)
@@ -45,6 +56,7 @@ internal sealed class RequestLogMiddleware(RequestDelegate next, EmulatorOptions
         }
 
         var pending = new PendingEntry(context, correlationId, options.UtcNow, state.RequestLog);
+        context.Items[PendingKey] = pending;
 
         // Logged as the response starts, not after it: a client that has its answer must already find the request
         // in the log, or a test asserting on the log right after a call would race the server.

@@ -78,6 +78,28 @@ internal sealed class EmulatorSession : IAsyncDisposable
     public CreateTransferRequest Request(string path, string? contentType = null) =>
         new(new FileCandidate(path, contentType, Metadata), EmulatorDefaults.ConversationId, EmulatorDefaults.CommunicationId, FileUploadPolicy.Default);
 
+    /// <summary>
+    /// How many requests to <paramref name="route"/> the emulator has logged, once it has logged at least
+    /// <paramref name="atLeast"/> or 5 s have passed: a request whose connection was cut is logged by the server
+    /// a moment after the client has seen the reset. More than expected is returned as it is, so an assertion still
+    /// catches a request too many.
+    /// </summary>
+    public async Task<int> CountRequestsAsync(string route, int atLeast)
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            int count = Host.State.Requests.Count(r => r.Route == route);
+            if (count >= atLeast)
+            {
+                return count;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return Host.State.Requests.Count(r => r.Route == route);
+    }
+
     public async Task AddFaultAsync(object fault)
     {
         using HttpResponseMessage response = await _control.PostAsJsonAsync(new Uri(Host.BaseUri, "emulator/faults"), fault);

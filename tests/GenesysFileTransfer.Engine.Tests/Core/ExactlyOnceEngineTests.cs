@@ -38,7 +38,7 @@ public class ExactlyOnceEngineTests
 
         var error = await Assert.ThrowsAsync<DeliveryOutcomeUnknownException>(() => connection.Transfers.DeliverAsync(transfer, null, CancellationToken.None));
 
-        Assert.Equal(1, session.Host.State.Requests.Count(r => r.Route == "messages"));
+        Assert.Equal(1, await session.CountRequestsAsync("messages", 1));
         Assert.Empty(session.Host.State.Messages);
         Assert.Equal(TransferStatus.DeliveryUnknown, transfer.Status);
         Assert.Contains(transfer.TransferId.ToString(), error.Message);
@@ -47,7 +47,7 @@ public class ExactlyOnceEngineTests
         await connection.Transfers.DeliverAsync(transfer, null, CancellationToken.None);
 
         Assert.Equal(TransferStatus.Delivered, transfer.Status);
-        Assert.Equal(2, session.Host.State.Requests.Count(r => r.Route == "messages"));
+        Assert.Equal(2, await session.CountRequestsAsync("messages", 2));
         Assert.Equal(transfer.MessageId, Assert.Single(session.Host.State.Messages).Id);
     }
 
@@ -68,7 +68,7 @@ public class ExactlyOnceEngineTests
         await Task.WhenAll(a, b);
 
         Assert.Single(session.Host.State.Messages);
-        Assert.Equal(1, session.Host.State.Requests.Count(r => r.Route == "messages"));
+        Assert.Equal(1, await session.CountRequestsAsync("messages", 1));
         Assert.Equal(TransferStatus.Delivered, seenBySecond.Status);
         Assert.Equal(transfer.MessageId, seenBySecond.MessageId);
     }
@@ -166,7 +166,8 @@ public class ExactlyOnceEngineTests
         CreateTransferRequest request = session.Request(session.WritePdf());
         // The upload is held at the storage host while another process takes the transfer over (as after a pause
         // longer than the lease: its clock says the lease has run out) and gives it back.
-        await session.AddFaultAsync(new { route = "s3", count = 1, action = "hang", hangMs = 1500 });
+        // Held long enough that the takeover certainly lands while the first upload is still on its way.
+        await session.AddFaultAsync(new { route = "s3", count = 1, action = "hang", hangMs = 5000 });
         Task<FileTransfer> sending = connection.Sender.SendAsync(request, new SendOptions { Deliver = true }, null, CancellationToken.None);
         await FirstMediaAsync(session);
         Guid id = Assert.Single(connection.Lookup.Query(new TransferQuery())).TransferId;

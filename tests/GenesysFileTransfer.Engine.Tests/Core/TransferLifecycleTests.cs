@@ -167,7 +167,7 @@ public class TransferLifecycleTests
         var error = await Assert.ThrowsAsync<DeliveryOutcomeUnknownException>(() => connection.Transfers.DeliverAsync(transfer, null, CancellationToken.None));
 
         Assert.Equal(500, (int)Assert.IsType<GenesysApiException>(error.InnerException).StatusCode);
-        Assert.Equal(1, session.Host.State.Requests.Count(r => r.Route == "messages"));
+        Assert.Equal(1, await session.CountRequestsAsync("messages", 1));
         Assert.Equal(TransferStatus.DeliveryUnknown, transfer.Status);
         Assert.Contains(transfer.History, e => e.Event == "delivering");
 
@@ -176,7 +176,7 @@ public class TransferLifecycleTests
         // The 500 came before the emulator acted, so the conversation holds nothing: read, then sent once.
         Assert.Equal(TransferStatus.Delivered, transfer.Status);
         Assert.False(transfer.Reconciled);
-        Assert.Equal(2, session.Host.State.Requests.Count(r => r.Route == "messages"));
+        Assert.Equal(2, await session.CountRequestsAsync("messages", 2));
         Assert.Single(session.Host.State.Messages);
         Assert.Contains(transfer.History, e => e.Event == "reconciled-not-delivered");
     }
@@ -196,7 +196,7 @@ public class TransferLifecycleTests
         Assert.True(transfer.Reconciled);
         Assert.Equal(only.Id, transfer.MessageId);
         Assert.Equal(new[] { transfer.MediaId! }, only.MediaIds);
-        Assert.Equal(1, session.Host.State.Requests.Count(r => r.Route == "messages"));
+        Assert.Equal(1, await session.CountRequestsAsync("messages", 1));
         Assert.Contains(session.Host.State.Requests, r => r.Route == "conversations");
         Assert.Equal(new[] { "delivering", "delivery-unknown", "reconciled-delivered" }, transfer.History.Select(e => e.Event).Where(e => e.StartsWith("deliver") || e.StartsWith("reconciled")));
 
@@ -221,7 +221,7 @@ public class TransferLifecycleTests
         Assert.Contains("HTTP 403", first.Message);
         Assert.Contains("conversation:message:view", second.Message);
         Assert.Equal(TransferStatus.DeliveryUnknown, transfer.Status);
-        Assert.Equal(1, session.Host.State.Requests.Count(r => r.Route == "messages"));
+        Assert.Equal(1, await session.CountRequestsAsync("messages", 1));
         Assert.Single(session.Host.State.Messages);
     }
 
@@ -236,7 +236,7 @@ public class TransferLifecycleTests
         await connection.Transfers.DeliverAsync(transfer, null, CancellationToken.None);
 
         Assert.Equal(TransferStatus.Delivered, transfer.Status);
-        Assert.Equal(2, session.Host.State.Requests.Count(r => r.Route == "messages"));
+        Assert.Equal(2, await session.CountRequestsAsync("messages", 2));
         Assert.Single(session.Host.State.Messages);
     }
 
