@@ -461,7 +461,7 @@ if ($PSCmdlet.ParameterSetName -eq 'Worker') {
 
 #region Orchestrator side
 
-$known = 'Memory', 'Upload', 'Batch', 'Scan', 'Import', 'Connections'
+$known = 'RateLimit', 'Memory', 'Upload', 'Batch', 'Scan', 'Import', 'Connections'
 $Measurement = @($Measurement | ForEach-Object { $_ -split ',' } | ForEach-Object Trim | Where-Object { $_ })
 foreach ($name in $Measurement | Where-Object { $_ -notin $known }) { throw "Unknown measurement '$name'; choose from $($known -join ', ')." }
 Import-Module (Join-Path $PSScriptRoot 'EmulatorProcess.psm1') -Force
@@ -700,7 +700,7 @@ function Measure-RateLimit {
         if ($ratio -gt $limit) { $miss += ('time by {0:0.00}×' -f ($ratio - $limit)) }
         if ($share429 -gt 1) { $miss += ('429 share by {0:0.0} points' -f ($share429 - 1)) }
         if ($run.Mode -eq 'shared' -and $perFile -gt 2.3) { $miss += ('calls/file by {0:0.00}' -f ($perFile - 2.3)) }
-        $Rows.Add((New-Row -Name ("$($result.Files) files at $($script:Sizes.RateRequests)/$($script:Sizes.RateWindowSeconds) s, validation {0:0.0} s, {1}" -f ($run.DelayMs / 1000), $(if ($run.Mode -eq 'shared') { 'one conversation' } else { 'a conversation each' }))) `
+        $Rows.Add((New-Row -Name ("$($result.Files) files at $($script:Sizes.RateRequests)/$($script:Sizes.RateWindowSeconds) s, validation {0:0.0} s, {1}" -f ($run.DelayMs / 1000), $(if ($run.Mode -eq 'shared') { 'one conversation' } else { 'a conversation each' })) `
                     -Subject 'Send-GcFile -Deliver (default throttle)' -Reference 'lower bound: 3 calls/file at the limit' -Unit 's' -SubjectValues @($run.Seconds) -ReferenceValues @($bound) `
                     -Result ('{0:0.00}× bound; 429: {1} of {2} ({3:0.0}%); {4:0.00} successful calls/file ({5} status requests); delivered {6}' -f $ratio, $run.Throttled, $run.Requests, $share429, $perFile, $run.Polls, $run.Delivered) `
                     -Target $(if ($run.Mode -eq 'shared') { '≤ 1.10× bound, ≤ 1% 429, ≤ 2.3 calls/file' } else { '≤ 1.15× bound, ≤ 1% 429' }) -Met $met -Miss ($miss -join ', ')))
