@@ -352,12 +352,12 @@ function Invoke-ScanWorker($Spec) {
         for ($round = 0; $round -lt $Spec.Rounds; $round++) {
             $fresh = New-WorkerTarget $Spec
             $null = Invoke-RestMethod -Method Delete -Uri "$base/emulator/requests"
-            $round = @(Send-GcFile -Path $files @fresh @script:Metadata -Wait -ThrottleLimit $files.Count)
+            $roundResults = @(Send-GcFile -Path $files @fresh @script:Metadata -Wait -ThrottleLimit $files.Count)
             # Status requests of the round (single GETs and listing pages), shared out over its files.
             $pollRequests = @(Invoke-RestMethod -Uri "$base/emulator/requests?route=media").Count + @(Invoke-RestMethod -Uri "$base/emulator/requests?route=medialist").Count
-            foreach ($transfer in $round) {
+            foreach ($transfer in $roundResults) {
                 $due = Get-EmulatorMediaDueAt $base "$($transfer.MediaId)"
-                $sent.Add(@{ DelayMs = $delay; TransferId = "$($transfer.TransferId)"; Status = "$($transfer.Status)"; ValidationDueAt = $due; PollRequests = $pollRequests / [Math]::Max(1, $round.Count) })
+                $sent.Add(@{ DelayMs = $delay; TransferId = "$($transfer.TransferId)"; Status = "$($transfer.Status)"; ValidationDueAt = $due; PollRequests = $pollRequests / [Math]::Max(1, $roundResults.Count) })
             }
         }
     }
