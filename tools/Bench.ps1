@@ -308,7 +308,8 @@ function Invoke-RateLimitWorker($Spec) {
     Connect-Worker $Spec
     $base = $Spec.BaseUri.TrimEnd('/')
     $files = @(Get-ChildItem -LiteralPath $Spec.Folder -File | ForEach-Object FullName)
-    $null = Send-GcFile -Path $Spec.WarmupFile @(Get-WorkerTarget $Spec) @script:Metadata -Deliver
+    $warmTarget = Get-WorkerTarget $Spec
+    $null = Send-GcFile -Path $Spec.WarmupFile @warmTarget @script:Metadata -Deliver
     $runs = [System.Collections.Generic.List[object]]::new()
     foreach ($case in $Spec.Plan) {
         $null = Invoke-RestMethod -Method Patch -Uri "$base/emulator/settings" -ContentType 'application/json' -Body (@{ validationDelayMs = $case.DelayMs; rateLimit = @{ requests = $Spec.Requests; windowSeconds = $Spec.WindowSeconds } } | ConvertTo-Json)
