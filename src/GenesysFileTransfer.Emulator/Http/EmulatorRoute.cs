@@ -22,6 +22,9 @@ internal sealed record EmulatorRoute(string Name, BearerMode Bearer)
     public const string Token = "token";
     public const string Uploads = "uploads";
     public const string Media = "media";
+
+    /// <summary>Listing a communication's media (its own route, so a fault can refuse the listing alone, as Genesys does without conversation:messageMedia:view).</summary>
+    public const string MediaList = "medialist";
     public const string Messages = "messages";
     public const string S3 = "s3";
 
@@ -37,7 +40,7 @@ internal sealed record EmulatorRoute(string Name, BearerMode Bearer)
 
     /// <summary>The names a fault rule may target ("*" matches any of them).</summary>
     public static IReadOnlyList<string> FaultTargets { get; } =
-        [Token, Uploads, Media, Messages, Conversations, S3, SupportedContent, Deployments, ObjectStore];
+        [Token, Uploads, Media, MediaList, Messages, Conversations, S3, SupportedContent, Deployments, ObjectStore];
 
     public static EmulatorRoute? Of(HttpContext context) => context.GetEndpoint()?.Metadata.GetMetadata<EmulatorRoute>();
 }

@@ -19,7 +19,7 @@ internal static class MediaEndpoints
         var group = app.MapGroup(CommunicationPath);
         group.MapPost("/media/uploads", CreateUploadAsync).WithEmulatorRoute(EmulatorRoute.Uploads, BearerMode.Required);
         group.MapGet("/media/{mediaId}", GetMedia).WithEmulatorRoute(EmulatorRoute.Media, BearerMode.Required);
-        group.MapGet("/media", ListMedia).WithEmulatorRoute(EmulatorRoute.Media, BearerMode.Required);
+        group.MapGet("/media", ListMedia).WithEmulatorRoute(EmulatorRoute.MediaList, BearerMode.Required);
     }
 
     /// <summary>The conversation and communication, or the 404 to answer with.</summary>

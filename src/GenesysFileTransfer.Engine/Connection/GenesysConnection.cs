@@ -37,13 +37,15 @@ namespace GenesysFileTransfer.Engine.Connection
             HttpClient api = HttpClients.CreateApiClient();
             _tokens = new OAuthTokenProvider(options.Environment, options.Credentials, api, apiSender, audit, time, options.TokenRefreshSkew);
             audit.AddSecretSource(() => _tokens.CurrentToken);
-            var client = new GenesysApiClient(options.Environment, _tokens, api, apiSender, audit);
+            // One budget per connection (one token): every cmdlet and thread using this connection draws from it.
+            Budget = new RequestBudget(time);
+            var client = new GenesysApiClient(options.Environment, _tokens, api, apiSender, audit, Budget, time);
             var messaging = new GenesysMessagingApi(client);
             // Without a journal the same contract holds for the life of the connection, in memory.
             ITransferStore store = journal?.Transfers ?? new InMemoryTransferStore();
             Lookup = new TransferLookup(store, journal?.Location ?? "memory");
             var leases = new TransferLeases(store, time, options.TransferLease);
-            Transfers = new FileTransferService(messaging, new PresignedUploader(HttpClients.CreateUploadClient(), uploadSender, audit), audit, time, options.AssumedUploadUrlLifetime, store, journal?.Outbox, leases, Lookup);
+            Transfers = new FileTransferService(messaging, new PresignedUploader(HttpClients.CreateUploadClient(), uploadSender, audit), audit, time, options.AssumedUploadUrlLifetime, store, journal?.Outbox, leases, Lookup, Budget);
             Transfers.MalwareScanner = options.MalwareScanner;
             Sender = new FileSender(Transfers);
             Policies = new UploadPolicyReader(messaging, audit);
@@ -52,6 +54,8 @@ namespace GenesysFileTransfer.Engine.Connection
         }
 
         public Guid ConnectionId { get; }
+        /// <summary>The API request budget of this connection's token, learned from Genesys' rate-limit headers.</summary>
+        public RequestBudget Budget { get; }
         public GenesysEnvironment Environment { get; }
         public string ClientId { get; }
         public DateTimeOffset ConnectedAt { get; }
@@ -150,6 +154,7 @@ namespace GenesysFileTransfer.Engine.Connection
 
             Audit.Write(new AuditRecord(AuditOperations.Disconnect, AuditOutcomes.Success) { Target = Environment.ApiBaseUri.ToString() });
             _tokens.Dispose();
+            Budget.Dispose();
             _journalAudit?.Dispose();
             Journal?.Dispose();
             Audit.Dispose();

@@ -18,5 +18,7 @@ namespace GenesysFileTransfer.Engine.Http
         public string? FileName { get; set; }
         /// <summary>False for calls that must not run twice (sending a message): only retried when the server provably did not act.</summary>
         public bool Idempotent { get; set; } = true;
+        /// <summary>Status polls wait behind creates and deliveries when the connection's request budget is short.</summary>
+        public RequestPriority Priority { get; set; } = RequestPriority.Normal;
     }
 }

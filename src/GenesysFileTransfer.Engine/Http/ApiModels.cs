@@ -61,6 +61,16 @@ namespace GenesysFileTransfer.Engine.Http
         public string? CommunicationId { get; set; }
     }
 
+    /// <summary>A page of a communication's media (reference §2.3, §10.2).</summary>
+    internal sealed class MessageMediaListing
+    {
+        public List<MessageMediaData>? Entities { get; set; }
+        public int? PageSize { get; set; }
+        public int? PageNumber { get; set; }
+        public long? Total { get; set; }
+        public int? PageCount { get; set; }
+    }
+
     internal sealed class AdditionalMessage
     {
         [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? TextBody { get; set; }

@@ -24,9 +24,13 @@ namespace GenesysFileTransfer.Engine.Http
         private readonly HttpClient _http;
         private readonly ResilientSender _sender;
         private readonly AuditLog _audit;
+        private readonly RequestBudget _budget;
+        private readonly TimeProvider _time;
 
-        public GenesysApiClient(GenesysEnvironment environment, OAuthTokenProvider tokens, HttpClient http, ResilientSender sender, AuditLog audit)
+        public GenesysApiClient(GenesysEnvironment environment, OAuthTokenProvider tokens, HttpClient http, ResilientSender sender, AuditLog audit, RequestBudget? budget = null, TimeProvider? time = null)
         {
+            _budget = budget ?? new RequestBudget(time);
+            _time = time ?? TimeProvider.System;
             _environment = environment;
             _tokens = tokens;
             _http = http;
@@ -127,10 +131,14 @@ namespace GenesysFileTransfer.Engine.Http
                 request.Content = new StringContent(payload, Encoding.UTF8, "application/json");
             }
 
+            // Every attempt, retries and the re-authenticated repeat included, counts against the token's budget.
+            await _budget.AcquireAsync(context.Priority, cancellationToken).ConfigureAwait(false);
+            DateTimeOffset sentAt = _time.GetUtcNow();
             var watch = Stopwatch.StartNew();
             try
             {
                 HttpResponseMessage response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+                _budget.Observe(response, sentAt);
                 _audit.Write(new AuditRecord(AuditOperations.ApiCall, response.IsSuccessStatusCode ? AuditOutcomes.Success : AuditOutcomes.Failure)
                 {
                     TransferId = context.TransferId,

@@ -28,6 +28,16 @@ namespace GenesysFileTransfer.Engine.Http
             _api.GetAsync<MessageMediaData>(MediaPath(conversationId, communicationId) + "/" + Uri.EscapeDataString(mediaId), context, cancellationToken);
 
         /// <summary>
+        /// GET …/messages/media?pageNumber=&amp;pageSize=: one page of every media of the communication, whatever its
+        /// status. Needs conversation:messageMedia:view (not conversation:message:view like the single GET).
+        /// </summary>
+        public Task<MessageMediaListing> ListMediaAsync(string conversationId, string communicationId, int pageNumber, int pageSize, ApiCallContext context, CancellationToken cancellationToken) =>
+            _api.GetAsync<MessageMediaListing>(
+                MediaPath(conversationId, communicationId) + "?pageNumber=" + pageNumber.ToString(System.Globalization.CultureInfo.InvariantCulture) + "&pageSize=" + pageSize.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                context,
+                cancellationToken);
+
+        /// <summary>
         /// POST …/communications/{communicationId}/messages with one media id. Not idempotent (Genesys takes no
         /// idempotency key): the sender repeats it only when the server provably did not act.
         /// </summary>

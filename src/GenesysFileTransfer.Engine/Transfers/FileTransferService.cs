@@ -47,9 +47,11 @@ namespace GenesysFileTransfer.Engine.Transfers
             ITransferStore store,
             IDocumentOutbox? outbox,
             TransferLeases leases,
-            TransferLookup lookup)
+            TransferLookup lookup,
+            RequestBudget? budget = null)
         {
             _api = api;
+            Poller = new MediaStatusPoller(api, budget, time, audit);
             _uploader = uploader;
             _audit = new TransferAudit(audit);
             _time = time;
@@ -60,6 +62,9 @@ namespace GenesysFileTransfer.Engine.Transfers
             _lookup = lookup;
             _reconciler = new DeliveryReconciler(api);
         }
+
+        /// <summary>Polls the validation status of every waiting transfer of this connection, a communication at a time.</summary>
+        internal MediaStatusPoller Poller { get; }
 
         /// <summary>The name this connection's leases carry in the journal.</summary>
         public string LeaseOwner => _leases.Owner;
@@ -326,12 +331,13 @@ namespace GenesysFileTransfer.Engine.Transfers
                     throw new ScanTimeoutException($"Genesys had not validated media {transfer.MediaId} of '{transfer.FileName}' after {options.Timeout.TotalSeconds:0.#} s ({poll - 1} polls). The upload itself is complete: wait again with 'Wait-GcFileTransferScan -TransferId {transfer.TransferId}', or run the same Send-GcFile command again, which resumes it.");
                 }
 
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                // The poller answers at this transfer's own next poll, or sooner when a shared round of its
+                // communication (one listing call for every waiting transfer) comes first.
                 var pollWatch = Stopwatch.StartNew();
                 MessageMediaData media;
                 try
                 {
-                    media = await _api.GetMediaAsync(transfer.ConversationId, transfer.CommunicationId, transfer.MediaId!, Context(AuditOperations.ScanPoll, transfer, correlationId), cancellationToken).ConfigureAwait(false);
+                    media = await Poller.NextAsync(transfer, delay, watch.Elapsed, options, correlationId, cancellationToken).ConfigureAwait(false);
                 }
                 catch (GenesysApiException ex) when (ex.StatusCode == HttpStatusCode.NotFound)
                 {

@@ -34,6 +34,36 @@ namespace GenesysFileTransfer.Engine.Transfers
         /// <summary>How long (in pauses waited so far) the pauses are held at <see cref="FastInterval"/>; zero turns the hold off.</summary>
         public TimeSpan FastWindow { get; set; } = TimeSpan.FromSeconds(5);
 
+        /// <summary>
+        /// The shortest pause between two shared rounds: polls of several transfers in one communication, which one
+        /// listing call answers for all of them. Shared rounds are cheap per transfer, so they can come this often
+        /// while the request budget is ample; the poller stretches them as waits grow and the budget tightens.
+        /// </summary>
+        public TimeSpan SharedInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
+        /// <summary>
+        /// While the connection's request budget is paced, a shared round takes at most one request in this many of
+        /// the budget's slots (per listing page), so polls leave the budget to creates and deliveries.
+        /// </summary>
+        public double SharedBudgetSpacings { get; set; } = 6;
+
+        /// <summary>The pause this schedule takes once <paramref name="waited"/> has passed since the wait began.</summary>
+        public TimeSpan IntervalAfter(TimeSpan waited)
+        {
+            TimeSpan sum = TimeSpan.Zero;
+            for (int poll = 1; poll < 10_000; poll++)
+            {
+                TimeSpan pause = IntervalFor(poll);
+                sum += pause;
+                if (sum > waited || pause <= TimeSpan.Zero)
+                {
+                    return pause;
+                }
+            }
+
+            return MaxInterval;
+        }
+
         /// <summary>The pause before poll number <paramref name="poll"/> (1-based).</summary>
         public TimeSpan IntervalFor(int poll)
         {

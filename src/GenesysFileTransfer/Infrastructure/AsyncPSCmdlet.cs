@@ -15,6 +15,14 @@ namespace GenesysFileTransfer.Commands.Infrastructure
     public abstract class AsyncPSCmdlet : PSCmdlet, IDisposable
     {
         private static readonly TimeSpan DrainWait = TimeSpan.FromMilliseconds(50);
+
+        /// <summary>
+        /// How many times, in this process, a pipeline thread sat out a whole timed wait for output with no work item
+        /// running (a wait nothing could end early). Zero by design; read by the tests, which count instead of timing.
+        /// </summary>
+        private static long _idleWaits;
+
+        internal static long IdleWaits => Interlocked.Read(ref _idleWaits);
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
         private readonly List<Task> _inFlight = new List<Task>();
         private SemaphoreSlim? _throttle;
@@ -198,11 +206,19 @@ namespace GenesysFileTransfer.Commands.Infrastructure
         {
             try
             {
-                do
+                if (untilIdle)
                 {
-                    Queue.Drain(this, wait ?? DrainWait, PipelineStopToken);
+                    // Wait only while something is still running: a command whose work is done returns at once. A
+                    // work item that ends during the wait wakes it (StartWork posts PipelineQueue.Wake).
+                    while (PendingCount() > 0)
+                    {
+                        DrainWaiting(wait ?? DrainWait);
+                    }
                 }
-                while (untilIdle && PendingCount() > 0);
+                else
+                {
+                    DrainWaiting(wait ?? DrainWait);
+                }
 
                 // Work finished: write anything it queued after the last drain.
                 while (Queue.Drain(this, TimeSpan.Zero, PipelineStopToken) > 0)
@@ -213,6 +229,17 @@ namespace GenesysFileTransfer.Commands.Infrastructure
             {
                 WaitBrieflyForCancelledWork();
                 throw new PipelineStoppedException();
+            }
+        }
+
+        private void DrainWaiting(TimeSpan wait)
+        {
+            // Nothing running and nothing arriving: the wait could only end by timing out. Every item that ends
+            // posts a wake-up after it completes, so a wait begun while work was running always ends early.
+            bool idle = wait > TimeSpan.Zero && PendingCount() == 0;
+            if (Queue.Drain(this, wait, PipelineStopToken) == 0 && idle)
+            {
+                Interlocked.Increment(ref _idleWaits);
             }
         }
 

@@ -79,7 +79,7 @@ public class ControlSurfaceTests
         var token = await session.GetTokenAsync();
         using (await session.SendApiAsync(HttpMethod.Get, EmulatorSession.CommunicationPath + "/media?status=valid", token)) { }
 
-        using var log = await session.ControlAsync(HttpMethod.Get, "requests?route=media");
+        using var log = await session.ControlAsync(HttpMethod.Get, "requests?route=medialist");
         var entries = (await EmulatorSession.JsonOf(log)).EnumerateArray().ToArray();
 
         var entry = Assert.Single(entries);

@@ -30,7 +30,7 @@ public class FaultInjectionTests
     {
         await using var session = await EmulatorSession.StartAsync();
         var token = await session.GetTokenAsync();
-        using (await session.ControlAsync(HttpMethod.Post, "faults", new { route = "media", count = 2, action = "status", status = 429, retryAfterSeconds = 7 })) { }
+        using (await session.ControlAsync(HttpMethod.Post, "faults", new { route = "medialist", count = 2, action = "status", status = 429, retryAfterSeconds = 7 })) { }
 
         using var first = await session.SendApiAsync(HttpMethod.Get, MediaList, token);
         using var second = await session.SendApiAsync(HttpMethod.Get, MediaList, token);
@@ -79,7 +79,7 @@ public class FaultInjectionTests
     {
         await using var session = await EmulatorSession.StartAsync();
         var token = await session.GetTokenAsync();
-        using (await session.ControlAsync(HttpMethod.Post, "faults", new { route = "media", count = 1, action = "hang", hangMs = 300 })) { }
+        using (await session.ControlAsync(HttpMethod.Post, "faults", new { route = "medialist", count = 1, action = "hang", hangMs = 300 })) { }
 
         var stopwatch = Stopwatch.StartNew();
         using var response = await session.SendApiAsync(HttpMethod.Get, MediaList, token);
@@ -94,7 +94,7 @@ public class FaultInjectionTests
     {
         await using var session = await EmulatorSession.StartAsync();
         var token = await session.GetTokenAsync();
-        using (await session.ControlAsync(HttpMethod.Post, "faults", new { route = "media", count = 1, action = "hang", hangMs = 30_000 })) { }
+        using (await session.ControlAsync(HttpMethod.Post, "faults", new { route = "medialist", count = 1, action = "hang", hangMs = 30_000 })) { }
         using var impatient = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
         using var request = new HttpRequestMessage(HttpMethod.Get, MediaList);
         request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
@@ -103,8 +103,8 @@ public class FaultInjectionTests
 
         // The emulator stops waiting and logs the abandoned request instead of holding it for 30 s.
         var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (session.Host.State.Requests.All(r => r.Route != "media") && DateTime.UtcNow < deadline) await Task.Delay(20);
-        Assert.True(Assert.Single(session.Host.State.Requests, r => r.Route == "media").Aborted);
+        while (session.Host.State.Requests.All(r => r.Route != "medialist") && DateTime.UtcNow < deadline) await Task.Delay(20);
+        Assert.True(Assert.Single(session.Host.State.Requests, r => r.Route == "medialist").Aborted);
     }
 
     [Fact]
@@ -112,7 +112,7 @@ public class FaultInjectionTests
     {
         await using var session = await EmulatorSession.StartAsync();
         var token = await session.GetTokenAsync();
-        using (await session.ControlAsync(HttpMethod.Post, "faults", new { route = "media", count = 1, action = "drop" })) { }
+        using (await session.ControlAsync(HttpMethod.Post, "faults", new { route = "medialist", count = 1, action = "drop" })) { }
 
         await Assert.ThrowsAsync<HttpRequestException>(() => session.SendApiAsync(HttpMethod.Get, MediaList, token));
         using var next = await session.SendApiAsync(HttpMethod.Get, MediaList, token);
@@ -156,7 +156,7 @@ public class FaultInjectionTests
     {
         await using var session = await EmulatorSession.StartAsync();
         var token = await session.GetTokenAsync();
-        using (await session.ControlAsync(HttpMethod.Post, "faults", new { route = "media", count = 5, action = "status", status = 500 })) { }
+        using (await session.ControlAsync(HttpMethod.Post, "faults", new { route = "medialist", count = 5, action = "status", status = 500 })) { }
 
         using (var cleared = await session.ControlAsync(HttpMethod.Delete, "faults")) Assert.Equal(204, (int)cleared.StatusCode);
         using var response = await session.SendApiAsync(HttpMethod.Get, MediaList, token);

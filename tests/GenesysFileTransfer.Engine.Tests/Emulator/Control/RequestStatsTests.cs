@@ -23,9 +23,9 @@ public class RequestStatsTests
         var stats = await StatsAsync(session);
 
         Assert.Equal(1, Route(stats, "token").GetProperty("requests").GetInt64());
-        Assert.Equal(3, Route(stats, "media").GetProperty("requests").GetInt64());
-        Assert.Equal(0, Route(stats, "media").GetProperty("inFlight").GetInt32());
-        Assert.Equal(1, Route(stats, "media").GetProperty("maxInFlight").GetInt32());
+        Assert.Equal(3, Route(stats, "medialist").GetProperty("requests").GetInt64());
+        Assert.Equal(0, Route(stats, "medialist").GetProperty("inFlight").GetInt32());
+        Assert.Equal(1, Route(stats, "medialist").GetProperty("maxInFlight").GetInt32());
         // One HttpClient keeps its connection alive, so every call shares it.
         Assert.Equal(1, stats.GetProperty("connections").GetInt32());
         Assert.False(stats.GetProperty("routes").TryGetProperty("control", out _));
@@ -37,12 +37,12 @@ public class RequestStatsTests
         await using var session = await EmulatorSession.StartAsync();
         var token = await session.GetTokenAsync();
         // Held requests overlap for certain: none is answered before all three have arrived.
-        using (await session.ControlAsync(HttpMethod.Post, "faults", new { route = "media", count = 3, action = "hang", hangMs = 1000 })) { }
+        using (await session.ControlAsync(HttpMethod.Post, "faults", new { route = "medialist", count = 3, action = "hang", hangMs = 1000 })) { }
 
         var calls = Enumerable.Range(0, 3).Select(_ => session.SendApiAsync(HttpMethod.Get, MediaList, token)).ToArray();
         foreach (var response in await Task.WhenAll(calls)) response.Dispose();
 
-        var media = Route(await StatsAsync(session), "media");
+        var media = Route(await StatsAsync(session), "medialist");
         Assert.Equal(3, media.GetProperty("maxInFlight").GetInt32());
         Assert.Equal(0, media.GetProperty("inFlight").GetInt32());
     }
@@ -57,8 +57,8 @@ public class RequestStatsTests
         using (var reset = await session.ControlAsync(HttpMethod.Delete, "stats")) Assert.Equal(204, (int)reset.StatusCode);
         var stats = await StatsAsync(session);
 
-        Assert.Equal(0, Route(stats, "media").GetProperty("requests").GetInt64());
-        Assert.Equal(0, Route(stats, "media").GetProperty("maxInFlight").GetInt32());
+        Assert.Equal(0, Route(stats, "medialist").GetProperty("requests").GetInt64());
+        Assert.Equal(0, Route(stats, "medialist").GetProperty("maxInFlight").GetInt32());
         Assert.Equal(0, stats.GetProperty("connections").GetInt32());
     }
 
