@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace GenesysFileTransfer.Engine.Journal
 {
@@ -32,6 +33,14 @@ namespace GenesysFileTransfer.Engine.Journal
         /// <summary>Who is working on the transfer (host, process and connection), while <see cref="LeaseUntil"/> is in the future.</summary>
         public string? LeaseOwner { get; set; }
         public DateTimeOffset? LeaseUntil { get; set; }
+
+        /// <summary>A copy that shares nothing mutable with this one.</summary>
+        public JournalTransfer Clone()
+        {
+            var copy = (JournalTransfer)MemberwiseClone();
+            copy.PreviousMediaIds = PreviousMediaIds.ToArray();
+            return copy;
+        }
     }
 
     /// <summary>Filters for <see cref="ITransferJournal.QueryTransfers"/>; unset fields do not filter.</summary>

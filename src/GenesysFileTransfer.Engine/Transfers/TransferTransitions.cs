@@ -136,30 +136,12 @@ namespace GenesysFileTransfer.Engine.Transfers
             }
         }
 
-        private static JournalTransfer Copy(JournalTransfer t, DateTimeOffset now) => new JournalTransfer
+        private static JournalTransfer Copy(JournalTransfer t, DateTimeOffset now)
         {
-            TransferId = t.TransferId,
-            IdempotencyKey = t.IdempotencyKey,
-            ConversationId = t.ConversationId,
-            CommunicationId = t.CommunicationId,
-            FilePath = t.FilePath,
-            FileName = t.FileName,
-            Length = t.Length,
-            ContentType = t.ContentType,
-            Sha256 = t.Sha256,
-            ContentMd5 = t.ContentMd5,
-            MediaId = t.MediaId,
-            Status = t.Status,
-            MessageId = t.MessageId,
-            FailureReason = t.FailureReason,
-            MetadataJson = t.MetadataJson,
-            PreviousMediaIds = t.PreviousMediaIds,
-            CreatedAt = t.CreatedAt,
-            UpdatedAt = now,
-            Version = t.Version,
-            LeaseOwner = t.LeaseOwner,
-            LeaseUntil = t.LeaseUntil,
-        };
+            JournalTransfer next = t.Clone();
+            next.UpdatedAt = now;
+            return next;
+        }
 
         /// <summary>A transition's result: the next state and why.</summary>
         internal readonly struct Step

@@ -174,29 +174,6 @@ namespace GenesysFileTransfer.Engine.Journal.Memory
             }
         }
 
-        private static JournalTransfer Copy(JournalTransfer t) => new JournalTransfer
-        {
-            TransferId = t.TransferId,
-            IdempotencyKey = t.IdempotencyKey,
-            ConversationId = t.ConversationId,
-            CommunicationId = t.CommunicationId,
-            FilePath = t.FilePath,
-            FileName = t.FileName,
-            Length = t.Length,
-            ContentType = t.ContentType,
-            Sha256 = t.Sha256,
-            ContentMd5 = t.ContentMd5,
-            MediaId = t.MediaId,
-            Status = t.Status,
-            MessageId = t.MessageId,
-            FailureReason = t.FailureReason,
-            MetadataJson = t.MetadataJson,
-            PreviousMediaIds = t.PreviousMediaIds.ToArray(),
-            CreatedAt = t.CreatedAt,
-            UpdatedAt = t.UpdatedAt,
-            Version = t.Version,
-            LeaseOwner = t.LeaseOwner,
-            LeaseUntil = t.LeaseUntil,
-        };
+        private static JournalTransfer Copy(JournalTransfer t) => t.Clone();
     }
 }
