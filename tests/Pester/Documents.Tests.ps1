@@ -234,6 +234,129 @@ Describe 'Sync-GcFileTransferDocument into an S3-compatible store' {
     }
 }
 
+Describe 'Sync-GcFileTransferDocument when the store refuses a document' {
+    BeforeAll {
+        Invoke-EmulatorControl -Emulator $emulator -Method Post -Path 'emulator/objectstore/buckets/refusing'
+        $refusing = @{ S3ServiceUrl = "$baseUri/objectstore"; S3Credential = $s3Credential; S3Bucket = 'refusing'; AuditLogPath = (Join-Path $TestDrive 'refusing-audit') }
+    }
+
+    It 'reports DocumentSinkRefused when the store answers the upload with a 400, and keeps the document in the outbox' {
+        $journalPath = Join-Path $TestDrive 's3-refused/journal.db'
+        $null = Send-Delivered -JournalPath $journalPath -Name 'refused.pdf' -SizeBytes 6001
+        # The HEAD finds no object; the PUT that follows is refused with S3's BadRequest.
+        Invoke-EmulatorControl -Emulator $emulator -Method Post -Path 'emulator/faults' -Body @{ route = 'objectstore'; method = 'PUT'; count = 10; action = 'status'; status = 400 }
+        try {
+            $output = @(Sync-GcFileTransferDocument @refusing -JournalPath $journalPath -ErrorVariable failures -ErrorAction SilentlyContinue)
+        }
+        finally {
+            Invoke-EmulatorControl -Emulator $emulator -Method Delete -Path 'emulator/faults'
+        }
+
+        $key = (Get-Outbox $journalPath)[0].DocumentKey
+        $output.Count | Should -Be 0
+        $failures.Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -Be 'DocumentSinkRefused,GenesysFileTransfer.Commands.SyncGcFileTransferDocumentCommand'
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
+        $failures[0].TargetObject | Should -Be $key
+        $failures[0].Exception.Message | Should -Match 'BadRequest'
+        $objects = @((Invoke-EmulatorControl -Emulator $emulator -Path 'emulator/objectstore').buckets | Where-Object name -EQ 'refusing' | ForEach-Object objects)
+        $objects.Count | Should -Be 0
+        $pending = @(Get-Outbox $journalPath | Where-Object State -EQ 'Pending')
+        $pending.Count | Should -Be 1
+        $pending[0].LastError | Should -BeLike 'DocumentSinkRefused:*'
+    }
+
+    It 'reports DocumentSinkConfiguration when no AWS credentials can be found, and keeps the document in the outbox' {
+        $journalPath = Join-Path $TestDrive 's3-nocredentials/journal.db'
+        $null = Send-Delivered -JournalPath $journalPath -Name 'nocredentials.pdf' -SizeBytes 6002
+        # A machine without AWS credentials: nothing in the environment, no shared files, no instance role.
+        $names = 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_DEFAULT_PROFILE',
+            'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE', 'AWS_EC2_METADATA_DISABLED', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+            'AWS_CONTAINER_CREDENTIALS_FULL_URI', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_ROLE_ARN'
+        $saved = @{}
+        foreach ($name in $names) { $saved[$name] = [Environment]::GetEnvironmentVariable($name); [Environment]::SetEnvironmentVariable($name, $null) }
+        $env:AWS_SHARED_CREDENTIALS_FILE = Join-Path $TestDrive 'no-aws/credentials'
+        $env:AWS_CONFIG_FILE = Join-Path $TestDrive 'no-aws/config'
+        $env:AWS_EC2_METADATA_DISABLED = 'true'
+        try {
+            $output = @(Sync-GcFileTransferDocument -S3ServiceUrl "$baseUri/objectstore" -S3Bucket 'refusing' -JournalPath $journalPath -AuditLogPath (Join-Path $TestDrive 'nocredentials-audit') -ErrorVariable failures -ErrorAction SilentlyContinue)
+        }
+        finally {
+            foreach ($name in $names) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+        }
+
+        $key = (Get-Outbox $journalPath)[0].DocumentKey
+        $output.Count | Should -Be 0
+        $failures.Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -Be 'DocumentSinkConfiguration,GenesysFileTransfer.Commands.SyncGcFileTransferDocumentCommand'
+        $failures[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
+        $failures[0].TargetObject | Should -Be $key
+        $pending = @(Get-Outbox $journalPath | Where-Object State -EQ 'Pending')
+        $pending.Count | Should -Be 1
+        $pending[0].LastError | Should -BeLike 'DocumentSinkConfiguration:*'
+    }
+}
+
+Describe 'A customer attachment larger than the archive takes' {
+    BeforeAll {
+        # A download host that declares 300 MiB for the attachment and sends a few bytes of it.
+        $server = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $server.Start()
+        $port = $server.LocalEndpoint.Port
+        $serving = [powershell]::Create().AddScript({
+                param($Server)
+                $client = $Server.AcceptTcpClient()
+                $stream = $client.GetStream()
+                $reader = [System.IO.StreamReader]::new($stream, [System.Text.Encoding]::ASCII, $false, 1024, $true)
+                $request = $reader.ReadLine()
+                while ($reader.ReadLine()) { }
+                $head = [System.Text.Encoding]::ASCII.GetBytes("HTTP/1.1 200 OK`r`nContent-Type: application/pdf`r`nContent-Length: 314572800`r`n`r`n%PDF-1.7`n")
+                $stream.Write($head, 0, $head.Length)
+                $stream.Flush()
+                Start-Sleep -Seconds 2
+                $client.Dispose()
+                $request
+            }).AddArgument($server)
+        $served = $serving.BeginInvoke()
+
+        $journalPath = Join-Path $TestDrive 'large/journal.db'
+        $url = "http://127.0.0.1:$port/attachments/att-large/scan.pdf?X-Amz-Signature=largesecret0123456789"
+        $null = Get-GcFileUploadPolicy
+        $journal = [GenesysFileTransfer.Engine.Journal.Sqlite.SqliteTransferJournal]::Open($journalPath)
+        try {
+            # What the listener records for a callback announcing the customer's attachment.
+            $now = [DateTimeOffset]::UtcNow
+            $null = $journal.Outbox.Enqueue([GenesysFileTransfer.Engine.Journal.OutboxItem]@{
+                    DocumentKey = 'attachment/integration-1/att-large'; Kind = 'attachment'; ConversationId = 'conversation-1'
+                    MessageId = 'inbound-large'; AttachmentId = 'att-large'; Source = $url; FileName = 'scan.pdf'; ContentType = 'application/pdf'
+                    Sha256 = ('0' * 64); Length = 314572800L; MetadataJson = '{"retentionDays":7}'; EnqueuedAt = $now; NextAttemptAt = $now
+                })
+        }
+        finally { $journal.Dispose() }
+
+        $dms = Join-Path $TestDrive 'large-dms'
+        $output = @(Sync-GcFileTransferDocument -Destination $dms -AllowedDownloadHost 127.0.0.1 -JournalPath $journalPath -AuditLogPath (Join-Path $TestDrive 'large-audit') -ErrorVariable failures -ErrorAction SilentlyContinue)
+        $request = $serving.EndInvoke($served)
+        $serving.Dispose()
+        $server.Stop()
+    }
+
+    It 'reports DocumentTooLarge for the document, stores nothing and keeps it in the outbox' {
+        $request | Should -BeLike 'GET /attachments/att-large/scan.pdf?*'
+        $output.Count | Should -Be 0
+        $failures.Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -Be 'DocumentTooLarge,GenesysFileTransfer.Commands.SyncGcFileTransferDocumentCommand'
+        $failures[0].CategoryInfo.Category | Should -Be 'LimitsExceeded'
+        $failures[0].TargetObject | Should -Be 'attachment/integration-1/att-large'
+        $failures[0].Exception.Message | Should -Not -Match 'largesecret'
+        Get-Files $dms | Should -BeNullOrEmpty
+        $item = @(Get-Outbox $journalPath)
+        $item.Count | Should -Be 1
+        $item[0].State | Should -Be 'Pending'
+        $item[0].LastError | Should -BeLike 'DocumentTooLarge:*'
+    }
+}
+
 # s3rver (tests/peers, installed by 'build.ps1 -Task TestPeers') stores a request body as it arrives: an upload that
 # carried aws-chunked framing would be kept with it. Every stored object must hash exactly like its file.
 Describe 'Sync-GcFileTransferDocument into s3rver, an S3-compatible store that does not decode aws-chunked bodies' {
@@ -407,6 +530,33 @@ Describe 'Outbox administration' {
         $record.outcome | Should -Be 'success'
         $record.detail | Should -Match 'ticket 4711'
         $record.detail | Should -Match ([regex]::Escape([Environment]::MachineName))
+    }
+
+    It 'refuses <Command> of a document a sync run holds right now with DocumentLeased, and changes nothing' -TestCases @(
+        @{ Command = 'Reset-GcFileTransferDocument'; Extra = @{}; Size = 5011 }
+        @{ Command = 'Skip-GcFileTransferDocument'; Extra = @{ Reason = 'duplicate'; Confirm = $false }; Size = 5012 }
+    ) {
+        param($Command, $Extra, $Size)
+        $leasedJournal = Join-Path $TestDrive "leased-$Size/journal.db"
+        $fresh = Send-Delivered -JournalPath $leasedJournal -Name "leased-$Size.pdf" -SizeBytes $Size
+        $key = "transfer/$($fresh.TransferId)"
+        # A sync run elsewhere claims the document for its five-minute lease and is archiving it now.
+        $journal = [GenesysFileTransfer.Engine.Journal.Sqlite.SqliteTransferJournal]::Open($leasedJournal)
+        try { $claimed = $journal.Outbox.ClaimNext('dms-host/4242/sync', [DateTimeOffset]::UtcNow, [TimeSpan]::FromMinutes(5)) }
+        finally { $journal.Dispose() }
+
+        $done = @(& $Command $key @Extra -JournalPath $leasedJournal -AuditLogPath $audit -PassThru -ErrorVariable failures -ErrorAction SilentlyContinue)
+
+        $claimed.DocumentKey | Should -Be $key
+        $done.Count | Should -Be 0
+        $failures.Count | Should -Be 1
+        $failures[0].FullyQualifiedErrorId | Should -Be "DocumentLeased,GenesysFileTransfer.Commands.$($Command.Replace('-', ''))Command"
+        $failures[0].CategoryInfo.Category | Should -Be 'ResourceBusy'
+        $failures[0].TargetObject | Should -Be $key
+        $after = Get-GcFileTransferDocument $key -JournalPath $leasedJournal
+        $after.State | Should -Be 'Pending'
+        $after.LeasedBy | Should -Be 'dms-host/4242/sync'
+        $after.Attempts | Should -Be $claimed.Attempts
     }
 
     It 'reports <ErrorId> for <Case> and goes on with the next document' -TestCases @(

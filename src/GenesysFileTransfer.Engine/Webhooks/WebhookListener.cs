@@ -286,6 +286,17 @@ namespace GenesysFileTransfer.Engine.Webhooks
 
                 try
                 {
+                    // HttpListener on Linux writes the response head when it aborts a connection; without a status it
+                    // says 200 OK, and the sender would take an unrecorded callback as delivered and never retry it.
+                    context.Response.StatusCode = 408;
+                    context.Response.KeepAlive = false;
+                }
+                catch (Exception)
+                {
+                }
+
+                try
+                {
                     context.Response.Abort();
                 }
                 catch (Exception)

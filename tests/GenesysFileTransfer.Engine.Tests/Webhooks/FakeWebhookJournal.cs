@@ -45,8 +45,26 @@ internal sealed class FakeWebhookJournal : ITransferJournal, IEventLedger, IDocu
         lock (_gate) _failures[method] = count;
     }
 
+    private int _held;
+
+    /// <summary>
+    /// While set and not signalled, <see cref="TryRecordEvent"/> waits for it outside the journal's lock, as a journal
+    /// slowed by a long write would; <see cref="Held"/> counts the callers waiting now.
+    /// </summary>
+    public ManualResetEventSlim? Hold { get; set; }
+
+    public int Held => Volatile.Read(ref _held);
+
     public bool TryRecordEvent(string source, string eventId, DateTimeOffset receivedAt)
     {
+        ManualResetEventSlim? hold = Hold;
+        if (hold is not null && !hold.IsSet)
+        {
+            Interlocked.Increment(ref _held);
+            try { hold.Wait(); }
+            finally { Interlocked.Decrement(ref _held); }
+        }
+
         lock (_gate)
         {
             MaybeFail(nameof(TryRecordEvent));

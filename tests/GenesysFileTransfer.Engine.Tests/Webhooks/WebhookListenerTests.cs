@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using GenesysFileTransfer.Engine.Audit;
@@ -13,15 +12,22 @@ internal sealed class RunningListener : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly WebhookSecret _secret;
     private readonly List<WebhookResult> _results = new();
+    private readonly List<Exception> _errors = new();
     private readonly SemaphoreSlim _arrived = new(0);
 
-    private RunningListener(WebhookSecret secret, WebhookListener listener, FakeWebhookJournal journal, string prefix)
+    /// <summary>How long a stop may hang before the test fails instead of hanging too (a guard, not a promise).</summary>
+    private static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(1);
+
+    private readonly Func<Exception, bool> _expected;
+
+    private RunningListener(WebhookSecret secret, WebhookListener listener, FakeWebhookJournal journal, string prefix, Func<Exception, bool>? expected)
     {
+        _expected = expected ?? (_ => false);
         _secret = secret;
         Listener = listener;
         Journal = journal;
         Prefix = prefix;
-        Running = listener.RunAsync(r => { lock (_results) _results.Add(r); _arrived.Release(); }, _ => { }, _stop.Token);
+        Running = listener.RunAsync(r => { lock (_results) _results.Add(r); _arrived.Release(); }, e => { lock (_errors) _errors.Add(e); }, _stop.Token);
     }
 
     public WebhookListener Listener { get; }
@@ -34,7 +40,14 @@ internal sealed class RunningListener : IAsyncDisposable
         get { lock (_results) return _results.ToArray(); }
     }
 
-    public static RunningListener Start(Action<WebhookOptions>? configure = null)
+    /// <summary>Failures the listener reported for a request (each answered 500), in the order reported.</summary>
+    public IReadOnlyList<Exception> Errors
+    {
+        get { lock (_errors) return _errors.ToArray(); }
+    }
+
+    /// <param name="expected">Request failures the test provokes on purpose; any other fails the test when it ends.</param>
+    public static RunningListener Start(Action<WebhookOptions>? configure = null, Func<Exception, bool>? expected = null)
     {
         var secret = WebhookSecret.FromString(OpenSecret, WebhookScheme.OpenMessaging);
         var options = new WebhookOptions(WebhookScheme.OpenMessaging, secret);
@@ -43,7 +56,7 @@ internal sealed class RunningListener : IAsyncDisposable
         var prefix = $"http://127.0.0.1:{FreePort()}/genesys/";
         var listener = new WebhookListener(new WebhookProcessor(options, journal, AuditLog.Disabled()), new[] { prefix });
         listener.Start();
-        return new RunningListener(secret, listener, journal, prefix);
+        return new RunningListener(secret, listener, journal, prefix, expected);
     }
 
     public static int FreePort()
@@ -75,12 +88,25 @@ internal sealed class RunningListener : IAsyncDisposable
         return Running;
     }
 
+    /// <summary>
+    /// Stops the listener and fails the test when its loop ended in an exception or it reported a request's failure:
+    /// nothing the listener does is swallowed here.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         _stop.Cancel();
-        try { await Running.WaitAsync(TimeSpan.FromSeconds(10)); } catch (Exception) { }
-        Listener.Dispose();
-        _secret.Dispose();
+        try
+        {
+            await Running.WaitAsync(HangGuard);
+        }
+        finally
+        {
+            Listener.Dispose();
+            _secret.Dispose();
+        }
+
+        var errors = Errors.Where(e => !_expected(e)).ToArray();
+        if (errors.Length > 0) throw new AggregateException("The listener reported failures of requests.", errors);
     }
 }
 
@@ -112,40 +138,61 @@ public sealed class WebhookListenerTests
     }
 
     [Fact]
-    public async Task Answers_a_genuine_callback_within_2_s_while_32_idle_connections_hold_on()
+    public async Task Answers_a_genuine_callback_while_32_idle_connections_hold_on()
     {
-        await using var listener = RunningListener.Start();
+        // The idle senders hang up mid-body when the test ends; the listener reports each as a failed read.
+        await using var listener = RunningListener.Start(expected: e => e is HttpListenerException);
         var idle = new List<TcpClient>();
-        for (int i = 0; i < 32; i++) idle.Add(await IdleAsync(listener.Prefix, headers: i % 4 != 0));
-        await Task.Delay(300);
-        var body = AttachmentMessage("msg-busy", "media-busy");
+        try
+        {
+            for (int i = 0; i < 32; i++) idle.Add(await IdleAsync(listener.Prefix, headers: i % 4 != 0));
+            var body = AttachmentMessage("msg-busy", "media-busy");
 
-        var watch = Stopwatch.StartNew();
-        using var response = await Http.SendAsync(Post(listener.Prefix, body, OpenSignature(body)));
-        watch.Stop();
+            using var response = await Http.SendAsync(Post(listener.Prefix, body, OpenSignature(body)));
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"answered after {watch.Elapsed.TotalMilliseconds:0} ms");
-        foreach (TcpClient client in idle) client.Dispose();
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            // Answered while every idle sender still had its 30-second body deadline ahead: none was refused yet.
+            var result = Assert.Single(await listener.WaitForAsync(1));
+            Assert.Equal(200, result.StatusCode);
+            Assert.True(result.Accepted);
+            Assert.Equal(1, listener.Journal.EventCount);
+        }
+        finally
+        {
+            foreach (TcpClient client in idle) client.Dispose();
+        }
     }
 
     [Fact]
-    public async Task Closes_a_connection_whose_body_does_not_arrive_in_time()
+    public void Gives_a_sender_30_seconds_for_its_body_by_default()
+    {
+        Assert.Equal(TimeSpan.FromSeconds(30), WebhookListener.BodyReadTimeout);
+        using var listener = new WebhookListener(
+            new WebhookProcessor(new WebhookOptions(WebhookScheme.OpenMessaging, WebhookSecret.FromString(OpenSecret, WebhookScheme.OpenMessaging)), new FakeWebhookJournal(), null),
+            new[] { $"http://127.0.0.1:{RunningListener.FreePort()}/genesys/" });
+        Assert.Equal(TimeSpan.FromSeconds(30), listener.BodyTimeout);
+    }
+
+    [Fact]
+    public async Task Closes_a_connection_whose_body_does_not_arrive_in_time_without_an_answer_or_a_record()
     {
         await using var listener = RunningListener.Start();
         listener.Listener.BodyTimeout = TimeSpan.FromSeconds(1);
         using TcpClient stalled = await IdleAsync(listener.Prefix, headers: true);
-        stalled.ReceiveTimeout = 10000;
 
-        var watch = Stopwatch.StartNew();
-        // Whatever the listener says on its way out, the connection ends (end of stream or reset) at the deadline.
+        // The listener ends the connection (end of stream or reset) at the deadline and says nothing on its way out.
+        int answered = 0;
+        var received = new System.Text.StringBuilder();
         bool closed = false;
         try
         {
             var buffer = new byte[1024];
-            while (watch.Elapsed < TimeSpan.FromSeconds(10))
+            while (true)
             {
-                if (await stalled.GetStream().ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(10)) == 0) { closed = true; break; }
+                int read = await stalled.GetStream().ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromMinutes(1));
+                if (read == 0) { closed = true; break; }
+                answered += read;
+                received.Append(System.Text.Encoding.ASCII.GetString(buffer, 0, read));
             }
         }
         catch (IOException)
@@ -154,10 +201,102 @@ public sealed class WebhookListenerTests
         }
 
         Assert.True(closed);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"closed after {watch.Elapsed.TotalSeconds:0.0} s");
+        // Either a reset without a word (Windows) or, where HttpListener writes a head on abort (Linux), a 408 the
+        // sender retries: never a success for a callback that was not recorded.
+        Assert.True(answered == 0 || received.ToString().StartsWith("HTTP/1.1 408 ", StringComparison.Ordinal), received.ToString());
         var result = Assert.Single(await listener.WaitForAsync(1));
         Assert.Equal(408, result.StatusCode);
+        Assert.Equal(WebhookReasons.BodyTimeout, result.Reason);
+        Assert.False(result.Accepted);
         Assert.Empty(listener.Journal.RecordedEvents);
+        Assert.Empty(listener.Journal.Outbox.GetOutbox(null));
+    }
+
+    [Fact]
+    public async Task Accepts_a_body_of_1_MiB_and_refuses_one_byte_more_with_413_recording_nothing()
+    {
+        Assert.Equal(1024 * 1024, WebhookOptions.DefaultMaxBodyBytes);
+        await using var listener = RunningListener.Start();
+        byte[] Padded(string messageId, string mediaId, int length)
+        {
+            // Trailing spaces keep the callback valid JSON; the signature covers them.
+            var message = AttachmentMessage(messageId, mediaId);
+            var body = new byte[length];
+            Array.Fill(body, (byte)' ');
+            message.CopyTo(body, 0);
+            return body;
+        }
+
+        var atCap = Padded("msg-cap", "media-cap", 1024 * 1024);
+        using var accepted = await Http.SendAsync(Post(listener.Prefix, atCap, OpenSignature(atCap)));
+
+        // One byte more is refused on the declared length, before any of the body is sent.
+        var uri = new Uri(listener.Prefix);
+        using var client = new TcpClient();
+        await client.ConnectAsync(uri.Host, uri.Port);
+        var head = System.Text.Encoding.ASCII.GetBytes(
+            $"POST {uri.AbsolutePath} HTTP/1.1\r\nHost: {uri.Authority}\r\nContent-Type: application/json\r\nContent-Length: {1024 * 1024 + 1}\r\nConnection: close\r\n\r\n");
+        await client.GetStream().WriteAsync(head);
+        using var reader = new StreamReader(client.GetStream(), System.Text.Encoding.ASCII);
+        string? statusLine = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(1));
+
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        Assert.StartsWith("HTTP/1.1 413 ", statusLine);
+        var results = await listener.WaitForAsync(2);
+        var tooLarge = Assert.Single(results, r => r.StatusCode == 413);
+        Assert.Equal(WebhookReasons.BodyTooLarge, tooLarge.Reason);
+        Assert.Null(tooLarge.MessageId);
+        Assert.Equal(1, listener.Journal.EventCount);
+        var queued = Assert.Single(listener.Journal.Outbox.GetOutbox(null));
+        Assert.Contains("media-cap", queued.DocumentKey);
+    }
+
+    [Fact]
+    public async Task Processes_16_callbacks_at_once_and_the_17th_once_a_slot_frees()
+    {
+        await using var listener = RunningListener.Start();
+        using var hold = new ManualResetEventSlim(false);
+        listener.Journal.Hold = hold;
+        // Each held callback blocks a thread-pool thread, as a slow journal write does; on a small machine the pool
+        // would add them one a second, so it gets them up front. The client waits as long as the test needs.
+        ThreadPool.GetMinThreads(out int workers, out int ports);
+        ThreadPool.SetMinThreads(Math.Max(workers, 64), ports);
+        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        try
+        {
+            var sends = Enumerable.Range(1, 17).Select(i =>
+            {
+                var body = AttachmentMessage($"msg-slot-{i}", $"media-slot-{i}");
+                return http.SendAsync(Post(listener.Prefix, body, OpenSignature(body)));
+            }).ToArray();
+
+            // Sixteen callbacks reach the journal and wait there; the seventeenth waits for a slot, unanswered.
+            var guard = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+            while (listener.Journal.Held < 16)
+            {
+                if (DateTime.UtcNow > guard) throw new TimeoutException($"Only {listener.Journal.Held} callbacks reached the journal.");
+                await Task.Delay(50);
+            }
+
+            await Task.Delay(1000);
+            Assert.Equal(16, listener.Journal.Held);
+            Assert.Empty(listener.Results);
+            Assert.All(sends, s => Assert.False(s.IsCompleted));
+
+            hold.Set();
+            var responses = await Task.WhenAll(sends);
+
+            Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+            var results = await listener.WaitForAsync(17);
+            Assert.Equal(17, results.Count(r => r.Accepted));
+            Assert.Equal(17, listener.Journal.EventCount);
+            foreach (var response in responses) response.Dispose();
+        }
+        finally
+        {
+            hold.Set();
+            ThreadPool.SetMinThreads(workers, ports);
+        }
     }
 
     [Fact]
@@ -218,12 +357,11 @@ public sealed class WebhookListenerTests
     }
 
     [Fact]
-    public async Task Stops_promptly_when_cancelled_and_frees_the_port()
+    public async Task Stops_when_cancelled_and_frees_the_port()
     {
         var listener = RunningListener.Start();
-        var watch = Stopwatch.StartNew();
-        await listener.StopAsync().WaitAsync(TimeSpan.FromSeconds(5));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"stopping took {watch.Elapsed}");
+        await listener.StopAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        Assert.True(listener.Running.IsCompletedSuccessfully);
         Assert.False(listener.Listener.IsListening);
         await listener.DisposeAsync();
 
