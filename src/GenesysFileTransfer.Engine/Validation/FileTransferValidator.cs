@@ -211,8 +211,9 @@ namespace GenesysFileTransfer.Engine.Validation
             RuleFor(x => x.Metadata.AccessPolicy)
                 .NotNull()
                 .WithErrorCode(ValidationErrorCodes.AccessPolicyMissing)
-                .WithLiteralMessage(_ => "No access policy was given; it must state the retention in days, the encryption standard ("
-                    + string.Join(" or ", EncryptionStandards.All) + ") and whether downloads are allowed.")
+                .WithLiteralMessage(_ => "No retention was given: name how many days the file is kept (-RetentionDays, "
+                    + Invariant(AccessPolicy.MinRetentionDays) + " to " + Invariant(AccessPolicy.MaxRetentionDays)
+                    + "); the encryption standard defaults to " + EncryptionStandards.Aes256 + " and downloads to not allowed.")
                 .When(_ => requireMetadata)
                 .OverridePropertyName(ValidationFields.AccessPolicy);
 
