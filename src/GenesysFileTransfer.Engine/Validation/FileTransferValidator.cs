@@ -186,6 +186,7 @@ namespace GenesysFileTransfer.Engine.Validation
                 .WithErrorCode(ValidationErrorCodes.ContentTypeNotAllowed)
                 .WithLiteralMessage(x => "The content type '" + x.ContentType + "'" + (x.Candidate.DeclaredContentType is null ? " (from the file's extension)" : string.Empty)
                     + " is not allowed by policy '" + policy.Source + "'. Allowed: " + (allowed.Length == 0 ? "nothing" : allowed) + ".")
+                .When(x => !x.IsDirectory) // a folder is reported as such; a content type for it would be a second, misleading reason
                 .OverridePropertyName(ValidationFields.ContentType);
 
             // Separate from the rule above: an executable behind a disallowed type is still worth reporting.
