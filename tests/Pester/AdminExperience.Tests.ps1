@@ -471,3 +471,39 @@ Describe 'Views and lookup' {
         $conversations.CompletionText | Should -Contain $emulator.ConversationId
     }
 }
+
+Describe 'Sync feedback' {
+    It 'names when a failed document is tried again (seconds and zone) and how to retry now, also on a rerun with nothing due' {
+        $path = Join-Path (New-Folder 'sync') 'sync me.pdf'
+        New-TestFile -Kind Pdf -Path $path -SizeBytes 8123
+        $syncJournal = Join-Path $journalFolder 'sync.db'
+        $connection = Connect-GcCloud @connect -JournalPath $syncJournal -PassThru -InformationAction Ignore
+        $null = Send-GcFile -LiteralPath $path -FileName 'sync_me.pdf' @target @metadata -Deliver -Connection $connection -InformationAction Ignore
+        $s3 = @{
+            S3ServiceUrl = "$($emulator.BaseUri.ToString().TrimEnd('/'))/objectstore"
+            S3Credential = [pscredential]::new('emulator-access-key', (ConvertTo-SecureString 'emulator-secret-key' -AsPlainText -Force))
+            S3Bucket     = 'no-such-bucket-yet'
+            JournalPath  = $syncJournal
+            AuditLogPath = (Join-Path $journalFolder 'sync-audit')
+        }
+        $timePattern = '\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d\d:\d\d'
+
+        $null = Sync-GcFileTransferDocument @s3 -ErrorVariable failed -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $null = Sync-GcFileTransferDocument @s3 -InformationVariable waiting -InformationAction Ignore
+        Invoke-EmulatorControl -Emulator $emulator -Method Post -Path 'emulator/objectstore/buckets/no-such-bucket-yet'
+        $null = Get-GcFileTransferDocument -JournalPath $syncJournal -State Pending | Reset-GcFileTransferDocument -JournalPath $syncJournal -AuditLogPath $s3.AuditLogPath
+        $archived = @(Sync-GcFileTransferDocument @s3 -InformationAction Ignore)
+
+        $failed.Count | Should -BeGreaterThan 0
+        $failed[0].ErrorDetails.RecommendedAction | Should -Match "tried again from $timePattern"
+        $failed[0].ErrorDetails.RecommendedAction | Should -Match 'Reset-GcFileTransferDocument'
+        $line = ($waiting | Where-Object Tags -Contains 'NothingDue').MessageData.Message
+        $line | Should -Match "Nothing is due: 1 document waits .* tried again from $timePattern"
+        $line | Should -Match 'Reset-GcFileTransferDocument'
+        $archived.Count | Should -Be 1
+        $object = (Invoke-EmulatorControl -Emulator $emulator -Path 'emulator/objectstore').buckets | Where-Object name -EQ 'no-such-bucket-yet' | ForEach-Object objects | Select-Object -First 1
+        $object.metadata.'original-file-name' | Should -Be 'sync me.pdf'
+        $object.key | Should -BeLike '*sync_me.pdf'
+        $connection.Dispose()
+    }
+}
