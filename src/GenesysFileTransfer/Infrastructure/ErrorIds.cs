@@ -98,7 +98,9 @@ namespace GenesysFileTransfer.Commands.Infrastructure
             {
                 case FileTransfer transfer:
                     return transfer.FileName;
-                case string path when path.Length > 0 && !path.StartsWith("http", StringComparison.OrdinalIgnoreCase):
+                case string path when System.IO.Path.IsPathRooted(path) && !path.StartsWith("http", StringComparison.OrdinalIgnoreCase):
+                    // A file's path (paths are resolved before anything is sent); other string targets (a deployment id,
+                    // a listener prefix) are not files.
                     string name = System.IO.Path.GetFileName(path.TrimEnd('/', '\\'));
                     return string.IsNullOrEmpty(name) ? null : name;
                 default:
