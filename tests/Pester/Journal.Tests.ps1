@@ -67,8 +67,9 @@ param($ModulePath, $BaseUri, $JournalPath, $File, $ConversationId, $Communicatio
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
 $secret = ConvertTo-SecureString 'emulator-secret-0123456789' -AsPlainText -Force
-Connect-GcCloud -BaseUri $BaseUri -ClientId emulator-client -ClientSecret $secret -JournalPath $JournalPath -NoAuditLog
-$null = Send-GcFile -LiteralPath $File -ConversationId $ConversationId -CommunicationId $CommunicationId -StorageBucketReference 3f2504e0-4f89-41d3-9a0c-0305e82c3301 -RetentionDays 30 -Deliver
+# Stdout carries only the JSON report: the connect and summary lines (information stream, shown like Write-Host) are silenced.
+Connect-GcCloud -BaseUri $BaseUri -ClientId emulator-client -ClientSecret $secret -JournalPath $JournalPath -NoAuditLog -InformationAction Ignore
+$null = Send-GcFile -LiteralPath $File -ConversationId $ConversationId -CommunicationId $CommunicationId -StorageBucketReference 3f2504e0-4f89-41d3-9a0c-0305e82c3301 -RetentionDays 30 -Deliver -InformationAction Ignore
 Disconnect-GcCloud
 $read = Get-GcFileTransfer -JournalPath $JournalPath
 [pscustomobject]@{

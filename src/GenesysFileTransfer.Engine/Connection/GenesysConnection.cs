@@ -58,6 +58,10 @@ namespace GenesysFileTransfer.Engine.Connection
         public RequestBudget Budget { get; }
         public GenesysEnvironment Environment { get; }
         public string ClientId { get; }
+        /// <summary>The API's base URL (from <see cref="Environment"/>), so a view's column is a property a script can read.</summary>
+        public Uri ApiBaseUri => Environment.ApiBaseUri;
+        /// <summary>The region key (eu_west_1, …), or null when connected by base URL.</summary>
+        public string? Region => Environment.Region;
         public DateTimeOffset ConnectedAt { get; }
         public DateTimeOffset? TokenExpiresAt => _tokens.ExpiresAt;
         public AuditLog Audit { get; }

@@ -28,6 +28,9 @@ namespace GenesysFileTransfer.Engine.Documents
         public string? Source { get; set; }
 
         public string FileName { get; set; } = string.Empty;
+
+        /// <summary>The name the file had on disk when it was sent under another name (-FileName); null when the same.</summary>
+        public string? OriginalFileName { get; set; }
         public string? ContentType { get; set; }
         public string Sha256 { get; set; } = string.Empty;
         public long Length { get; set; }
@@ -75,6 +78,13 @@ namespace GenesysFileTransfer.Engine.Documents
                 ArchivedAt = archivedAt,
             };
             metadata.ReadTransferMetadata(item.MetadataJson);
+            bool localSource = !string.IsNullOrEmpty(item.Source) && (!Uri.TryCreate(item.Source, UriKind.Absolute, out Uri? source) || source.IsFile);
+            if (item.Kind == "transfer" && localSource)
+            {
+                string onDisk = System.IO.Path.GetFileName(item.Source!);
+                metadata.OriginalFileName = string.IsNullOrEmpty(onDisk) || string.Equals(onDisk, item.FileName, StringComparison.Ordinal) ? null : onDisk;
+            }
+
             return metadata;
         }
 
@@ -105,6 +115,7 @@ namespace GenesysFileTransfer.Engine.Documents
                     json.WriteNumber("formatVersion", FormatVersion);
                     json.WriteString("documentKey", DocumentKey);
                     json.WriteString("fileName", FileName);
+                    WriteOptional(json, "originalFileName", OriginalFileName);
                     WriteOptional(json, "contentType", ContentType);
                     json.WriteNumber("length", Length);
                     json.WriteString("sha256", Sha256);
@@ -223,6 +234,7 @@ namespace GenesysFileTransfer.Engine.Documents
                 ["archived-at"] = Iso(ArchivedAt),
             };
             AddOptional(values, "source", Source);
+            AddOptional(values, "original-file-name", OriginalFileName);
             AddOptional(values, "transfer-id", TransferId?.ToString());
             AddOptional(values, "conversation-id", ConversationId);
             AddOptional(values, "message-id", MessageId);

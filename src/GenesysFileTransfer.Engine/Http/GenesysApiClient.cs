@@ -100,7 +100,10 @@ namespace GenesysFileTransfer.Engine.Http
             }
             catch (Exception ex)
             {
-                throw new GenesysTransportException(context.Operation, $"{method.Method} {uri.AbsolutePath} failed after every retry: {Redaction.Scrub(ex.Message, new[] { _tokens.CurrentToken })}", ex);
+                // A request that is not idempotent (the delivery) is only repeated after answers proving Genesys did not act,
+                // so a network fault on it is reported as it is, not as "after every retry".
+                string after = context.Idempotent ? " failed after every retry" : " failed (not retried: Genesys may have acted on it)";
+                throw new GenesysTransportException(context.Operation, $"{method.Method} {uri.AbsolutePath}{after}: {Redaction.Scrub(ex.Message, new[] { _tokens.CurrentToken })}", ex);
             }
 
             using (response)

@@ -52,7 +52,11 @@ namespace GenesysFileTransfer.Engine.Transfers
         /// it in the journal, but uploads from the local file with the same bytes (same SHA-256) this process was given.
         /// </summary>
         public string Path { get; internal set; }
+        /// <summary>The name Genesys was given (and shows in the conversation).</summary>
         public string FileName { get; }
+
+        /// <summary>The file's name on disk, kept in the journal with its path; differs from <see cref="FileName"/> when sent with -FileName.</summary>
+        public string OriginalFileName => string.IsNullOrEmpty(Path) ? FileName : System.IO.Path.GetFileName(Path);
         public long Length { get; }
         public string ContentType { get; }
         /// <summary>Lower-case hex SHA-256 of the bytes, for the audit trail and de-duplication.</summary>
@@ -158,7 +162,7 @@ namespace GenesysFileTransfer.Engine.Transfers
         }
 
         /// <summary>The record of a transfer that is about to be opened: recorded Pending before anything is sent.</summary>
-        internal static JournalTransfer NewRecord(Guid transferId, string conversationId, string communicationId, FileFacts file, string contentType, TransferMetadata metadata, DateTimeOffset now) =>
+        internal static JournalTransfer NewRecord(Guid transferId, string conversationId, string communicationId, FileFacts file, string fileName, string contentType, TransferMetadata metadata, DateTimeOffset now) =>
             new JournalTransfer
             {
                 TransferId = transferId,
@@ -166,7 +170,7 @@ namespace GenesysFileTransfer.Engine.Transfers
                 ConversationId = conversationId,
                 CommunicationId = communicationId,
                 FilePath = file.Path,
-                FileName = file.FileName,
+                FileName = string.IsNullOrEmpty(fileName) ? file.FileName : fileName,
                 Length = file.Length,
                 ContentType = contentType,
                 Sha256 = file.Sha256,

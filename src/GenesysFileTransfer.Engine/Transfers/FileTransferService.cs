@@ -130,7 +130,7 @@ namespace GenesysFileTransfer.Engine.Transfers
             }
 
             DateTimeOffset now = _time.GetUtcNow();
-            JournalTransfer fresh = FileTransfer.NewRecord(Guid.NewGuid(), request.ConversationId, request.CommunicationId, facts, report.ContentType ?? "application/octet-stream", request.File.Metadata, now);
+            JournalTransfer fresh = FileTransfer.NewRecord(Guid.NewGuid(), request.ConversationId, request.CommunicationId, facts, request.File.FileName, report.ContentType ?? "application/octet-stream", request.File.Metadata, now);
             // Without a journal (-NoJournal) nothing is resumed: every create is a transfer of its own, as the user asked.
             bool startNew = request.StartNew || _outbox is null;
             JournalTransfer stored = _store.InsertOrGet(fresh, new TransferHistoryEntry(now, "recorded", null, facts.Length + " bytes, SHA-256 " + facts.Sha256), startNew, out bool inserted);

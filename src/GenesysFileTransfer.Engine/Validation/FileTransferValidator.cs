@@ -205,6 +205,7 @@ namespace GenesysFileTransfer.Engine.Validation
                 .WithErrorCode(ValidationErrorCodes.ContentTypeNotAllowed)
                 .WithLiteralMessage(x => "The content type '" + x.ContentType + "'" + (x.Candidate.DeclaredContentType is null ? " (from the file's extension)" : string.Empty)
                     + " is not allowed by policy '" + policy.Source + "'. Allowed: " + (allowed.Length == 0 ? "nothing" : allowed) + ".")
+                .When(x => !x.IsDirectory) // a folder is reported as such; a content type for it would be a second, misleading reason
                 .OverridePropertyName(ValidationFields.ContentType);
 
             // Separate from the rule above: an executable behind a disallowed type is still worth reporting.
@@ -230,8 +231,9 @@ namespace GenesysFileTransfer.Engine.Validation
             RuleFor(x => x.Metadata.AccessPolicy)
                 .NotNull()
                 .WithErrorCode(ValidationErrorCodes.AccessPolicyMissing)
-                .WithLiteralMessage(_ => "No access policy was given; it must state the retention in days, the encryption standard ("
-                    + string.Join(" or ", EncryptionStandards.All) + ") and whether downloads are allowed.")
+                .WithLiteralMessage(_ => "No retention was given: name how many days the file is kept (-RetentionDays, "
+                    + Invariant(AccessPolicy.MinRetentionDays) + " to " + Invariant(AccessPolicy.MaxRetentionDays)
+                    + "); the encryption standard defaults to " + EncryptionStandards.Aes256 + " and downloads to not allowed.")
                 .When(_ => requireMetadata)
                 .OverridePropertyName(ValidationFields.AccessPolicy);
 

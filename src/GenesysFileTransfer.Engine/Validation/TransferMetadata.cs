@@ -14,5 +14,16 @@ namespace GenesysFileTransfer.Engine.Validation
         /// off; turning it off is their choice, not a validation failure.
         /// </summary>
         public bool VirusScanEnabled { get; set; } = true;
+
+        /// <summary>One line for views and Format-List (instead of the type name).</summary>
+        public override string ToString()
+        {
+            string bucket = string.IsNullOrEmpty(StorageBucketReference) ? "no bucket" : "bucket " + StorageBucketReference;
+            string access = AccessPolicy is null
+                ? "no access policy"
+                : AccessPolicy.RetentionDays.ToString(System.Globalization.CultureInfo.InvariantCulture) + " days, " + AccessPolicy.EncryptionStandard
+                    + ", downloads " + (AccessPolicy.DownloadAllowed ? "allowed" : "not allowed");
+            return bucket + "; " + access + "; virus scan " + (VirusScanEnabled ? "on" : "off");
+        }
     }
 }

@@ -177,6 +177,9 @@ namespace GenesysFileTransfer.Commands
             }
 
             WriteVerbose($"Connected; token valid until {connection.TokenExpiresAt:u}. Audit log: {connection.Audit.CurrentFile ?? "off"}. Transfer journal: {connection.JournalPath ?? "off"}. Malware scanner: {connection.MalwareScanner?.Description ?? "none (files are sent unscanned unless -VirusScanEnabled asks for a scan)"}.");
+            // One line for the console (information stream, PSHOST: silenced by -InformationAction Ignore), so an
+            // interactive user sees that it worked and where the journal and audit log are.
+            HostInformation.Write(this, $"Connected to {environment.ApiBaseUri.GetLeftPart(UriPartial.Authority)} as OAuth client '{credentials.ClientId}'. Journal: {connection.JournalPath ?? "off"}; audit log: {connection.Audit.CurrentFile ?? "off"}.", "Connected");
             if (PassThru)
             {
                 SessionConnection.MarkHandedOut(connection);
@@ -205,7 +208,13 @@ namespace GenesysFileTransfer.Commands
             }
             catch (Exception ex) when (ex is ArgumentException || ex is UriFormatException)
             {
-                ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.ConnectionFailed, ErrorCategory.InvalidArgument, (object?)BaseUri ?? Region));
+                ThrowTerminatingError(new ErrorRecord(ex, ErrorIds.ConnectionFailed, ErrorCategory.InvalidArgument, (object?)BaseUri ?? Region)
+                {
+                    ErrorDetails = new ErrorDetails(ErrorRecords.PlainMessage(ex))
+                    {
+                        RecommendedAction = "Pass a region key such as eu_west_1 or us_east_1 (-Region), or the API base URL (-BaseUri).",
+                    },
+                });
                 throw;
             }
         }

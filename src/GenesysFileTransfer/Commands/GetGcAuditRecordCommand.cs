@@ -22,6 +22,7 @@ namespace GenesysFileTransfer.Commands
         private IAuditRecordStore? _store;
 
         [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(Completion.TransferIdCompleter))]
         public Guid[]? TransferId { get; set; }
 
         [Parameter(ValueFromPipelineByPropertyName = true)]

@@ -14,11 +14,8 @@ namespace GenesysFileTransfer.Commands
             GenesysConnection? connection = SessionConnection.Get(this);
             if (connection is null)
             {
-                WriteError(new ErrorRecord(
-                    new InvalidOperationException("Not connected to Genesys Cloud. Run Connect-GcCloud first."),
-                    ErrorIds.NotConnected,
-                    ErrorCategory.ConnectionError,
-                    null));
+                // Like Get-AzContext: not being connected is an answer (nothing), not an error; scripts test for $null.
+                WriteVerbose("Not connected to Genesys Cloud in this session. Run Connect-GcCloud first.");
                 return;
             }
 

@@ -25,6 +25,7 @@ namespace GenesysFileTransfer.Commands
 
         [Parameter(Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNull]
+        [ArgumentCompleter(typeof(Completion.TransferIdCompleter))]
         public Guid[]? TransferId { get; set; }
 
         [Parameter]
@@ -34,10 +35,12 @@ namespace GenesysFileTransfer.Commands
         /// <summary>A full or relative path (matched as a full path), or a file name.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [SupportsWildcards]
         public string? Path { get; set; }
 
         [Parameter]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.ConversationIdCompleter))]
         public string? ConversationId { get; set; }
 
         /// <summary>Only transfers created at or after this time.</summary>
@@ -100,7 +103,13 @@ namespace GenesysFileTransfer.Commands
             {
                 if (TransferId is null || TransferId.Length == 0)
                 {
-                    WriteTransfers(Find(null));
+                    IReadOnlyList<FileTransfer> all = Find(null);
+                    if (all.Count == 0 && Path != null)
+                    {
+                        WriteVerbose($"No transfer in the journal matches -Path '{Path}' (a file name, a full path, or a wildcard such as 's-*' or '*.pdf', matched against the name sent, the name on disk and the full path).");
+                    }
+
+                    WriteTransfers(all);
                     return;
                 }
 
@@ -136,7 +145,12 @@ namespace GenesysFileTransfer.Commands
         /// <summary>One query per status (the journal filters on one), merged newest first and cut to -First.</summary>
         private IReadOnlyList<FileTransfer> Find(Guid? transferId)
         {
-            string? file = Path is null ? null : FileFilter(Path);
+            // A wildcard is matched here, against the name sent, the name on disk and the full path; the store only
+            // matches exact names, so it is asked without the file filter (and without the limit, applied after).
+            WildcardPattern? pattern = Path != null && WildcardPattern.ContainsWildcardCharacters(Path)
+                ? new WildcardPattern(FileFilter(Path), WildcardOptions.IgnoreCase)
+                : null;
+            string? file = Path is null || pattern != null ? null : FileFilter(Path);
             IEnumerable<string?> statuses = Status is null || Status.Length == 0 ? new string?[] { null } : Status.Distinct().Select(s => (string?)s.ToString());
             IEnumerable<FileTransfer> found = statuses.SelectMany(status => _query!(new TransferQuery
             {
@@ -145,8 +159,13 @@ namespace GenesysFileTransfer.Commands
                 File = file,
                 ConversationId = ConversationId,
                 Since = Since is DateTime since ? new DateTimeOffset(since.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(since, DateTimeKind.Local) : since) : (DateTimeOffset?)null,
-                Limit = First,
+                Limit = pattern is null ? First : null,
             }));
+            if (pattern != null)
+            {
+                found = found.Where(t => pattern.IsMatch(t.FileName) || pattern.IsMatch(t.OriginalFileName) || (t.Path != null && pattern.IsMatch(t.Path)));
+            }
+
             found = found.OrderByDescending(t => t.CreatedAt);
             return (First is int first ? found.Take(first) : found).ToArray();
         }

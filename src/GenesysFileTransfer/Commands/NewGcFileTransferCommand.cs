@@ -16,6 +16,7 @@ namespace GenesysFileTransfer.Commands
     {
         [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.ConversationIdCompleter))]
         public string ConversationId { get; set; } = string.Empty;
 
         /// <summary>The agent's communication (participant message) id in that conversation.</summary>
@@ -35,9 +36,16 @@ namespace GenesysFileTransfer.Commands
         {
             GenesysConnection connection = RequireConnection(Connection);
             TransferMetadata metadata = BuildMetadata(connection);
-            foreach (string path in ResolveInputPaths())
+            foreach ((string path, int matched) in ResolveInputFiles())
             {
-                if (!ShouldProcess(path, $"Create a Genesys Cloud media upload in conversation {ConversationId}"))
+                FileCandidate? candidate = CandidateFor(path, metadata, matched);
+                if (candidate is null || !PassesLocalChecksForWhatIf(candidate))
+                {
+                    continue;
+                }
+
+                string sentAs = candidate.FileName == candidate.OriginalFileName ? string.Empty : $" as '{candidate.FileName}'";
+                if (!ShouldProcess(path, $"Create a Genesys Cloud media upload{sentAs} in conversation {ConversationId}"))
                 {
                     continue;
                 }
@@ -45,7 +53,7 @@ namespace GenesysFileTransfer.Commands
                 CreateTransferRequest request;
                 try
                 {
-                    request = new CreateTransferRequest(new FileCandidate(path, ContentType, metadata), ConversationId, CommunicationId, EffectivePolicy) { CorrelationId = CorrelationId, StartNew = Force };
+                    request = new CreateTransferRequest(candidate, ConversationId, CommunicationId, EffectivePolicy) { CorrelationId = CorrelationId, StartNew = Force };
                 }
                 catch (System.ArgumentException ex)
                 {

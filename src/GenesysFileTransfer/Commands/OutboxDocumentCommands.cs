@@ -100,6 +100,7 @@ namespace GenesysFileTransfer.Commands
 
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(Completion.TransferIdCompleter))]
         public Guid[]? TransferId { get; set; }
 
         [Parameter]

@@ -34,7 +34,8 @@ namespace GenesysFileTransfer.Commands
             try
             {
                 listener = StartListener(receiver.Processor);
-                WriteVerbose($"Listening on {string.Join(", ", listener.Prefixes)}; press Ctrl+C to stop.");
+                // A banner for the person at the console (information stream, PSHOST: -InformationAction Ignore silences it).
+                HostInformation.Write(this, $"Listening for Genesys Cloud callbacks on {string.Join(", ", listener.Prefixes)}; press Ctrl+C to stop.", "Listening");
                 WebhookListener running = listener;
                 RunWork(
                     (queue, stop) => running.RunAsync(

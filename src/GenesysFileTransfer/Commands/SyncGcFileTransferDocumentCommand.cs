@@ -141,6 +141,7 @@ namespace GenesysFileTransfer.Commands
                 WriteVerbose($"{due.Count} document(s) due in the outbox of '{journal.Location}'; archiving into {sink.Description}; malware scanner: {scanner?.Description ?? "none"}; download hosts: {(downloads.AllowedHosts.Count == 0 ? "none" : string.Join(", ", downloads.AllowedHosts))}.");
                 if (due.Count == 0)
                 {
+                    ExplainNothingDue(journal, audit);
                     return;
                 }
 
@@ -247,6 +248,30 @@ namespace GenesysFileTransfer.Commands
         }
 
         /// <summary>
+        /// A run with nothing due says what waits and until when (documents back off after a failure), and how to try
+        /// them now, instead of ending silently while the user has just fixed the sink.
+        /// </summary>
+        private void ExplainNothingDue(ITransferJournal journal, AuditLog audit)
+        {
+            var administration = new OutboxAdministration(journal.Outbox, audit, correlationId: CorrelationId);
+            var waiting = administration.Find(new OutboxFilter { States = new[] { OutboxState.Pending } })
+                .Where(d => d.NextAttemptAt != null)
+                .OrderBy(d => d.NextAttemptAt)
+                .ToList();
+            if (waiting.Count == 0)
+            {
+                return;
+            }
+
+            OutboxDocument next = waiting[0];
+            HostInformation.Write(
+                this,
+                $"Nothing is due: {waiting.Count} {(waiting.Count == 1 ? "document waits" : "documents wait")} in the outbox after a failed attempt; the next ('{next.DocumentKey}') is tried again from {HostInformation.Time(next.NextAttemptAt!.Value)}. "
+                    + "To try them now: Get-GcFileTransferDocument -State Pending | Reset-GcFileTransferDocument, then run this command again.",
+                "NothingDue");
+        }
+
+        /// <summary>
         /// -WhatIf lists each document that would be archived; otherwise one confirmation for the run, since the
         /// outbox hands items out one at a time and other workers may take some of them meanwhile.
         /// </summary>
@@ -339,8 +364,8 @@ namespace GenesysFileTransfer.Commands
                 record.ErrorDetails = new ErrorDetails(error.Message)
                 {
                     RecommendedAction = error.IsTransient
-                        ? $"Nothing to do: the document waits in the outbox and is tried again from {next.ToLocalTime():g}."
-                        : $"Fix the cause; the document waits in the outbox and is tried again from {next.ToLocalTime():g}.",
+                        ? $"Nothing to do: the document waits in the outbox and is tried again from {HostInformation.Time(next)}; to try it sooner, run Reset-GcFileTransferDocument '{documentKey}'."
+                        : $"Fix the cause; the document waits in the outbox and is tried again from {HostInformation.Time(next)}. Once fixed, Reset-GcFileTransferDocument '{documentKey}' (or Get-GcFileTransferDocument -State Pending | Reset-GcFileTransferDocument) makes it due now.",
                 };
             }
 
@@ -387,5 +412,6 @@ namespace GenesysFileTransfer.Commands
                     return ErrorCategory.InvalidOperation;
             }
         }
-    }
+    
+}
 }

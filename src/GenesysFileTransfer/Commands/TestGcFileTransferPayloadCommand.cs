@@ -17,9 +17,15 @@ namespace GenesysFileTransfer.Commands
         {
             var validator = new FileTransferValidator(EffectivePolicy, requireMetadata: !SkipMetadata);
             TransferMetadata metadata = BuildMetadata();
-            foreach (string path in ResolveInputPaths())
+            foreach ((string path, int matched) in ResolveInputFiles(reportNamedFolders: true))
             {
-                FileValidationReport report = validator.Validate(new FileCandidate(path, ContentType, metadata), PipelineStopToken);
+                FileCandidate? candidate = CandidateFor(path, metadata, matched);
+                if (candidate is null)
+                {
+                    continue;
+                }
+
+                FileValidationReport report = validator.Validate(candidate, PipelineStopToken);
                 foreach (ValidationFailure failure in report.Failures)
                 {
                     WriteVerbose($"{report.FileName}: {failure}");

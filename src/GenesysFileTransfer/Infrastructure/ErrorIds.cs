@@ -55,7 +55,97 @@ namespace GenesysFileTransfer.Commands.Infrastructure
     /// <summary>Turns engine failures into error records with the right id, category and target.</summary>
     internal static class ErrorRecords
     {
+        /// <summary>
+        /// The record for a failure of one file: the engine's error with its stable id and category, and a message that
+        /// starts with the file's name and says what to do next (the exception keeps the engine's own text).
+        /// </summary>
         public static ErrorRecord From(Exception exception, object? target)
+        {
+            ErrorRecord record = Classify(exception, target);
+            string? file = FileNameOf(target);
+            string message = PlainMessage(exception);
+            // Engine messages that name the file start with it quoted ('a.pdf' …, or the name it is sent under).
+            if (file != null && !message.StartsWith("'", StringComparison.Ordinal) && !message.StartsWith(file + ":", StringComparison.Ordinal))
+            {
+                message = file + ": " + message;
+            }
+
+            string? action = record.ErrorDetails?.RecommendedAction ?? NextStep(exception, target);
+            record.ErrorDetails = new ErrorDetails(message) { RecommendedAction = action };
+            return record;
+        }
+
+        /// <summary>The exception's message without .NET's " (Parameter 'x')" suffix, which means nothing to a PowerShell user.</summary>
+        public static string PlainMessage(Exception exception)
+        {
+            string message = exception.Message;
+            if (exception is ArgumentException argument && !string.IsNullOrEmpty(argument.ParamName))
+            {
+                string suffix = " (Parameter '" + argument.ParamName + "')";
+                int at = message.LastIndexOf(suffix, StringComparison.Ordinal);
+                if (at > 0)
+                {
+                    message = message.Substring(0, at);
+                }
+                else
+                {
+                    // .NET Framework puts it on a line of its own: "…\r\nParameter name: x".
+                    int line = message.LastIndexOf(Environment.NewLine + "Parameter name: ", StringComparison.Ordinal);
+                    message = line > 0 ? message.Substring(0, line) : message;
+                }
+            }
+
+            return message;
+        }
+
+        /// <summary>True for a Genesys answer that every file for the same conversation would get too: the conversation or
+        /// communication is unknown (404 when opening the upload) or the client may not act in it (403).</summary>
+        public static bool IsConversationLevel(Exception exception) =>
+            exception is GenesysApiException api && !(exception is AuthenticationFailedException)
+            && (api.StatusCode == HttpStatusCode.Forbidden || (api.StatusCode == HttpStatusCode.NotFound && api.Operation == Engine.Audit.AuditOperations.Create));
+
+        private static string? FileNameOf(object? target)
+        {
+            switch (target)
+            {
+                case FileTransfer transfer:
+                    return transfer.FileName;
+                case string path when System.IO.Path.IsPathRooted(path) && !path.StartsWith("http", StringComparison.OrdinalIgnoreCase):
+                    // A file's path (paths are resolved before anything is sent); other string targets (a deployment id,
+                    // a listener prefix) are not files.
+                    string name = System.IO.Path.GetFileName(path.TrimEnd('/', '\\'));
+                    return string.IsNullOrEmpty(name) ? null : name;
+                default:
+                    return null;
+            }
+        }
+
+        private static string? NextStep(Exception exception, object? target)
+        {
+            string again = target is FileTransfer transfer
+                ? $"Run the same command again later (or Send-GcFile -Transfer (Get-GcFileTransfer {transfer.TransferId})): the journal goes on from where the file stopped."
+                : "Run the same command again later: the journal goes on from where each file stopped, and files already delivered are not sent again.";
+            switch (exception)
+            {
+                case GenesysApiException api when api.StatusCode == HttpStatusCode.NotFound && api.Operation == Engine.Audit.AuditOperations.Create:
+                    return "Check -ConversationId and -CommunicationId: the conversation must be a messaging conversation that is still open, and the communication the agent's.";
+                case GenesysApiException api when api.StatusCode == HttpStatusCode.Forbidden:
+                    return "Give the OAuth client's role the permissions listed in the README (conversation:message:create and conversation:message:view), in the conversation's division.";
+                case GenesysApiException api when (int)api.StatusCode == 429 || (int)api.StatusCode >= 500:
+                    return again;
+                case GenesysTransportException _:
+                case UploadUrlExpiredException _:
+                case UploadRejectedException _:
+                case TransferBusyException _:
+                case TransferConflictException _:
+                case MediaLostException _:
+                    return again;
+                default:
+                    return null;
+            }
+        }
+
+        private static ErrorRecord Classify(Exception exception, object? target)
         {
             switch (exception)
             {

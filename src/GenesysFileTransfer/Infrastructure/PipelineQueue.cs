@@ -37,6 +37,9 @@ namespace GenesysFileTransfer.Commands.Infrastructure
         public void Warning(string message) => Post(c => c.WriteWarning(message));
         public void Debug(string message) => Post(c => c.WriteDebug(message));
 
+        /// <summary>A line for the person at the console (shown like Write-Host, on the information stream so scripts can silence it).</summary>
+        public void Information(string message, params string[] tags) => Post(c => HostInformation.Write(c, message, tags));
+
         /// <summary>
         /// Wakes a pipeline thread that is waiting in <see cref="Drain"/> without writing anything. Posted when a
         /// work item finishes, so the thread notices at once that nothing is left to wait for instead of sleeping

@@ -16,6 +16,7 @@ namespace GenesysFileTransfer.Commands.Infrastructure
         public FileTransfer[] Transfer { get; set; } = Array.Empty<FileTransfer>();
 
         [Parameter(Mandatory = true, ParameterSetName = TransferIdSet, ValueFromPipelineByPropertyName = true)]
+        [ArgumentCompleter(typeof(Completion.TransferIdCompleter))]
         public Guid[] TransferId { get; set; } = Array.Empty<Guid>();
 
         [Parameter]
