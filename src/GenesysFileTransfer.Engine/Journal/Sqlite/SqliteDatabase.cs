@@ -1,13 +1,15 @@
 using System;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace GenesysFileTransfer.Engine.Journal.Sqlite
 {
     /// <summary>
-    /// One journal file: how to reach it and how to run work on it. Every call runs on its own pooled connection with
-    /// SQLite's busy wait and synchronous commits, and every failure becomes a <see cref="TransferJournalException"/>
+    /// One journal file: how to reach it and how to run work on it. Every call runs on a pooled connection with
+    /// SQLite's busy wait and synchronous commits (set once per native connection, which the pool keeps open), and every failure becomes a <see cref="TransferJournalException"/>
     /// that names the file and the action. The roles (transfers, events, outbox) share one instance.
     /// </summary>
     internal sealed class SqliteDatabase : IDisposable
@@ -15,8 +17,17 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
         private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
         private const int BusyTimeoutMs = 30000;
         private static long _statements;
+        private static readonly object Marker = new object();
+
+        /// <summary>
+        /// The native connections this process has set the PRAGMAs on. Keyed by the native handle, which the pool keeps
+        /// across <c>Open</c>/<c>Close</c> of the ADO.NET object: the PRAGMAs are per native connection and stay set
+        /// for its life. Weak, so a handle the pool drops (closed, cleared) is forgotten with it.
+        /// </summary>
+        private static readonly ConditionalWeakTable<sqlite3, object> Prepared = new ConditionalWeakTable<sqlite3, object>();
         private readonly string _connectionString;
         private int _disposed;
+        private long _connectionsPrepared;
 
         public SqliteDatabase(string path)
         {
@@ -36,6 +47,9 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
         /// <summary>Statements and commits run on any journal file by this process (a measure of the journal's cost per file).</summary>
         public static long Statements => Interlocked.Read(ref _statements);
 
+        /// <summary>Native connections this instance has set the PRAGMAs on (new connections, not calls).</summary>
+        internal long ConnectionsPrepared => Interlocked.Read(ref _connectionsPrepared);
+
         /// <summary>Runs <paramref name="work"/> on an open connection; <paramref name="action"/> completes "could not …" in errors.</summary>
         public T Run<T>(string action, Func<SqliteConnection, T> work)
         {
@@ -48,20 +62,39 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
             {
                 using var connection = new SqliteConnection(_connectionString);
                 connection.Open();
-                using (SqliteCommand pragmas = connection.CreateCommand())
-                {
-                    Interlocked.Increment(ref _statements);
-                    // Per connection: SQLite itself waits for a busy file (another process writing) before giving up.
-                    pragmas.CommandText = "PRAGMA busy_timeout = " + BusyTimeoutMs.ToString(CultureInfo.InvariantCulture) + "; PRAGMA synchronous = FULL;";
-                    pragmas.ExecuteNonQuery();
-                }
-
+                Prepare(connection);
                 return work(connection);
             }
             catch (SqliteException ex)
             {
                 throw new TransferJournalException(Location, $"The transfer journal '{Location}' could not {action}: {ex.Message}", ex);
             }
+        }
+
+        /// <summary>
+        /// Sets the per-connection PRAGMAs on a native connection the first time this process uses it; a connection
+        /// handed back by the pool has them already. A connection is used by one call at a time, so two threads never
+        /// prepare the same handle at once (and doing it twice would be harmless).
+        /// </summary>
+        private void Prepare(SqliteConnection connection)
+        {
+            sqlite3 handle = connection.Handle!;
+            if (Prepared.TryGetValue(handle, out _))
+            {
+                return;
+            }
+
+            using (SqliteCommand pragmas = connection.CreateCommand())
+            {
+                Interlocked.Increment(ref _statements);
+                // SQLite itself waits for a busy file (another process writing) before giving up; every commit is
+                // flushed to disk before it returns.
+                pragmas.CommandText = "PRAGMA busy_timeout = " + BusyTimeoutMs.ToString(CultureInfo.InvariantCulture) + "; PRAGMA synchronous = FULL;";
+                pragmas.ExecuteNonQuery();
+            }
+
+            Interlocked.Increment(ref _connectionsPrepared);
+            Prepared.GetValue(handle, _ => Marker);
         }
 
         /// <summary>
