@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Threading;
@@ -20,6 +21,14 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
         private static readonly object Marker = new object();
 
         /// <summary>
+        /// One gate per journal file for this process's write transactions. SQLite lets one writer in at a time and
+        /// makes the others poll with growing sleeps (up to 100 ms each), which under many concurrent callbacks turns
+        /// into long, uneven waits; threads of one process queue here instead and enter as soon as the writer before
+        /// them commits. Other processes still meet at SQLite's lock (busy_timeout).
+        /// </summary>
+        private static readonly ConcurrentDictionary<string, object> WriterGates = new ConcurrentDictionary<string, object>(StringComparer.Ordinal);
+
+        /// <summary>
         /// The native connections this process has set the PRAGMAs on. Keyed by the native handle, which the pool keeps
         /// across <c>Open</c>/<c>Close</c> of the ADO.NET object: the PRAGMAs are per native connection and stay set
         /// for its life. Weak, so a handle the pool drops (closed, cleared) is forgotten with it.
@@ -28,10 +37,12 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
         private readonly string _connectionString;
         private int _disposed;
         private long _connectionsPrepared;
+        private readonly object _writerGate;
 
         public SqliteDatabase(string path)
         {
             Location = path;
+            _writerGate = WriterGates.GetOrAdd(path, _ => new object());
             _connectionString = new SqliteConnectionStringBuilder
             {
                 DataSource = path,
@@ -102,14 +113,18 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
         /// first read, so no other process can change what was read before this one writes. Committed when
         /// <paramref name="work"/> returns, rolled back when it throws.
         /// </summary>
+        /// <remarks>Write transactions of this process on the same file take turns at a gate first (see <see cref="WriterGates"/>).</remarks>
         public T InTransaction<T>(string action, Func<SqliteConnection, SqliteTransaction, T> work) =>
             Run(action, connection =>
             {
-                using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
-                T result = work(connection, transaction);
-                Interlocked.Increment(ref _statements);
-                transaction.Commit();
-                return result;
+                lock (_writerGate)
+                {
+                    using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
+                    T result = work(connection, transaction);
+                    Interlocked.Increment(ref _statements);
+                    transaction.Commit();
+                    return result;
+                }
             });
 
         public void Dispose()
