@@ -14,6 +14,9 @@ several times, in child PowerShell processes ('dotnet pwsh') that load the stage
   Import       'pwsh -NoProfile -c exit' vs the same with Import-Module of the staged manifest
   Connections  1,000 small files in 10 Send-GcFile calls of one session: TCP connections to the emulator port
                (established and TIME_WAIT) sampled during and after, and the emulator's count of connections used
+  Listener     signed Open Messaging callbacks (each a new event with one attachment), 16 at a time, to
+               Start-GcWebhookListener (journal and audit log on) vs a bare HttpListener that only verifies the
+               HMAC (tools/ListenerBench.cs), alternating rounds: callbacks/s, p99 and max latency. No emulator.
 
 The module runs as it does by default (audit log and transfer journal on, each in a folder of the run's own); every
 repetition sends to a new conversation and every file has bytes of its own, so nothing is taken for already sent.
@@ -34,9 +37,9 @@ param(
     [Parameter(Mandatory, ParameterSetName = 'Run')] [string] $ModulePath,
     [Parameter(Mandatory, ParameterSetName = 'Run')] [string] $EmulatorPath,
     [Parameter(ParameterSetName = 'Run')] [string] $ReportPath = (Join-Path (Split-Path $PSScriptRoot -Parent) 'docs/benchmarks.md'),
-    # Memory, Upload, Batch, Scan, Import, Connections (all by default). 'pwsh -File' passes 'a,b' as one string,
+    # Memory, Upload, Batch, Scan, Import, Connections, Listener (all by default). 'pwsh -File' passes 'a,b' as one string,
     # so commas separate names too.
-    [Parameter(ParameterSetName = 'Run')] [string[]] $Measurement = @('Memory', 'Upload', 'Batch', 'Scan', 'RateLimit', 'Import', 'Connections'),
+    [Parameter(ParameterSetName = 'Run')] [string[]] $Measurement = @('Memory', 'Upload', 'Batch', 'Scan', 'RateLimit', 'Import', 'Connections', 'Listener'),
     # Where the test files, audit logs and worker logs go; removed at the end.
     [Parameter(ParameterSetName = 'Run')] [string] $WorkPath = (Join-Path ([System.IO.Path]::GetTempPath()) ('gft-bench-' + [guid]::NewGuid().ToString('N'))),
 
@@ -66,6 +69,10 @@ $script:Sizes = @{
     ImportRepetitions   = 10
     ConnectionFiles     = 1000
     ConnectionCalls     = 10
+    ListenerRequests    = 3000
+    ListenerWarmup      = 500
+    ListenerRounds      = 3
+    ListenerConcurrency = 16
     WorkerTimeoutSec    = 600
 }
 $script:Metadata = @{ StorageBucketReference = '3f2504e0-4f89-41d3-9a0c-0305e82c3301'; RetentionDays = 30 }
@@ -462,7 +469,7 @@ if ($PSCmdlet.ParameterSetName -eq 'Worker') {
 
 #region Orchestrator side
 
-$known = 'RateLimit', 'Memory', 'Upload', 'Batch', 'Scan', 'Import', 'Connections'
+$known = 'RateLimit', 'Memory', 'Upload', 'Batch', 'Scan', 'Import', 'Connections', 'Listener'
 $Measurement = @($Measurement | ForEach-Object { $_ -split ',' } | ForEach-Object Trim | Where-Object { $_ })
 foreach ($name in $Measurement | Where-Object { $_ -notin $known }) { throw "Unknown measurement '$name'; choose from $($known -join ', ')." }
 Import-Module (Join-Path $PSScriptRoot 'EmulatorProcess.psm1') -Force
@@ -761,6 +768,75 @@ function Measure-Connections {
                 -Target "constant across calls, ≤ $bound" -Met $met))
     $perCall = ($result.Calls | ForEach-Object { "$($_.Call): $($_.ServerConnections) conn / $($_.Requests) req / $($_.ClientEstablished) est / $($_.ClientTimeWait + $_.ServerTimeWait) tw" }) -join '; '
     $Details.Add("- **1,000 files**: validation delay 0, ``Send-GcFile -Deliver`` with the default throttle, $($script:Sizes.ConnectionCalls) calls of $($result.Files / $script:Sizes.ConnectionCalls) files in one session ($('{0:0.0}' -f $result.Seconds) s, $($last.Delivered) delivered). After each call (connections the emulator has accepted / requests / client sockets established, one of them the bench's own control connection / TIME_WAIT): $perCall. Sampled every 200 ms during the run: at most $($peak.ClientEstablished) established client sockets, $($peak.ClientTimeWait) client-side and $($peak.ServerTimeWait) server-side TIME_WAIT.")
+}
+
+function Measure-Listener {
+    # Two receivers in child processes, each on a free loopback port: the module's listener with the journal and audit
+    # log on (as it runs by default), and the bare reference. The load comes from this process, one receiver at a time,
+    # in alternating rounds, so load from elsewhere falls on both.
+    $source = Join-Path $PSScriptRoot 'ListenerBench.cs'
+    Add-Type -Path $source
+    $secret = 'bench-open-messaging-secret-0123'
+    $folder = Join-Path $WorkPath 'listener'
+    $null = New-Item -ItemType Directory -Path $folder -Force
+    $free = {
+        $probe = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $probe.Start()
+        try { $probe.LocalEndpoint.Port } finally { $probe.Stop() }
+    }
+    $moduleUrl = "http://127.0.0.1:$(& $free)/genesys/"
+    $bareUrl = "http://127.0.0.1:$(& $free)/genesys/"
+    $quotedModule = $ModulePath -replace "'", "''"
+    $moduleScript = "`$env:GENESYS_WEBHOOK_SECRET = '$secret'; Import-Module '$quotedModule'; Start-GcWebhookListener -Prefix '$moduleUrl' -ThrottleLimit $($script:Sizes.ListenerConcurrency) -JournalPath '$(Join-Path $folder 'journal.db')' -AuditLogPath '$(Join-Path $folder 'audit')' | Out-Null"
+    $bareScript = "Add-Type -Path '$($source -replace "'", "''")'; [GftBench.BareReceiver]::Run('$bareUrl', '$secret', $($script:Sizes.ListenerConcurrency))"
+    $children = @(
+        Start-Child -Arguments @('pwsh', '-NoProfile', '-NonInteractive', '-Command', $moduleScript) -LogName 'listener-module'
+        Start-Child -Arguments @('pwsh', '-NoProfile', '-NonInteractive', '-Command', $bareScript) -LogName 'listener-bare'
+    )
+    $runs = @{ Module = [System.Collections.Generic.List[object]]::new(); Bare = [System.Collections.Generic.List[object]]::new() }
+    try {
+        $probe = [System.Net.Http.HttpClient]::new()
+        foreach ($url in $moduleUrl, $bareUrl) {
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while ($true) {
+                try { $null = $probe.GetAsync($url).GetAwaiter().GetResult(); break }
+                catch { if ([DateTime]::UtcNow -gt $deadline) { throw "No receiver answered on $url within 60 s." }; Start-Sleep -Milliseconds 200 }
+            }
+        }
+        $probe.Dispose()
+        $subjects = [ordered]@{ Module = $moduleUrl; Bare = $bareUrl }
+        foreach ($name in $subjects.Keys) {
+            $warm = [GftBench.CallbackLoad]::Run($subjects[$name], $secret, "warm-$name", $script:Sizes.ListenerWarmup, $script:Sizes.ListenerConcurrency)
+            if ($warm.Failures -gt 0) { throw "$name answered $($warm.Failures) of $($warm.Requests) warm-up callbacks with an error." }
+        }
+        for ($round = 0; $round -lt $script:Sizes.ListenerRounds; $round++) {
+            foreach ($name in $(if ($round % 2) { 'Bare', 'Module' } else { 'Module', 'Bare' })) {
+                $runs[$name].Add([GftBench.CallbackLoad]::Run($subjects[$name], $secret, "round-$round-$name", $script:Sizes.ListenerRequests, $script:Sizes.ListenerConcurrency))
+            }
+        }
+    }
+    finally {
+        foreach ($child in $children) {
+            if (-not $child.Process.HasExited) { $child.Process.Kill($true) }
+            $null = $child.Process.WaitForExit(10000)
+        }
+    }
+    $failures = ($runs.Module + $runs.Bare | Measure-Object -Property Failures -Sum).Sum
+    $rate = Get-Statistic $runs.Module.PerSecond
+    $bareRate = Get-Statistic $runs.Bare.PerSecond
+    $p99 = Get-Statistic $runs.Module.P99Ms
+    $max = Get-Statistic $runs.Module.MaxMs
+    $name = "Listener, signed callbacks ($($script:Sizes.ListenerConcurrency) at a time)"
+    $Rows.Add((New-Row -Name $name -Subject 'Start-GcWebhookListener (journal + audit on)' -Reference 'bare HttpListener + HMAC' -Unit 'callbacks/s' `
+                -SubjectValues $runs.Module.PerSecond -ReferenceValues $runs.Bare.PerSecond -Result ('{0:0}/s ({1:0}% of the reference)' -f $rate.Median, (100 * $rate.Median / $bareRate.Median)) `
+                -Target '≥ 3,000/s' -Met ($rate.Median -ge 3000 -and $failures -eq 0) -Miss $(if ($rate.Median -lt 3000) { 'by {0:0}/s' -f (3000 - $rate.Median) } elseif ($failures) { "$failures errors" })))
+    $Rows.Add((New-Row -Name "$name, p99 latency" -Subject 'Start-GcWebhookListener (journal + audit on)' -Reference 'bare HttpListener + HMAC' -Unit 'ms' `
+                -SubjectValues $runs.Module.P99Ms -ReferenceValues $runs.Bare.P99Ms -Result ('{0:0.0} ms' -f $p99.Median) -Target '≤ 15 ms' -Met ($p99.Median -le 15) `
+                -Miss $(if ($p99.Median -gt 15) { 'by {0:0.0} ms' -f ($p99.Median - 15) })))
+    $Rows.Add((New-Row -Name "$name, max latency" -Subject 'Start-GcWebhookListener (journal + audit on)' -Reference 'bare HttpListener + HMAC' -Unit 'ms' `
+                -SubjectValues $runs.Module.MaxMs -ReferenceValues $runs.Bare.MaxMs -Result ('{0:0.0} ms' -f $max.Median) -Target '≤ 50 ms' -Met ($max.Median -le 50) `
+                -Miss $(if ($max.Median -gt 50) { 'by {0:0.0} ms' -f ($max.Median - 50) })))
+    $Details.Add("- **Listener**: $($script:Sizes.ListenerRounds) alternating rounds of $($script:Sizes.ListenerRequests) signed Open Messaging callbacks per receiver (after $($script:Sizes.ListenerWarmup) warm-up callbacks each), $($script:Sizes.ListenerConcurrency) in flight at a time from one HttpClient in the bench process; every callback is a new event carrying one attachment, so the module's listener records the event, one outbox item and audit records in the SQLite journal (synchronous commits) for each. Latency is the client's, from sending the request to reading the whole answer; p99 and max are per round, the rows give their median over rounds. Errors (non-200 answers): $failures. The receivers and the load generator share the machine's cores.")
 }
 
 function Get-MachineFacts {

@@ -188,6 +188,58 @@ Describe 'Receive-GcWebhookEvent' {
         finally { $env:GENESYS_WEBHOOK_SECRET = $saved }
     }
 
+    It 'reuses the journal and audit log it opened across calls, and opens afresh when the journal file is gone' {
+        $cache = [GenesysFileTransfer.Commands.ReceiveGcWebhookEventCommand].Assembly.GetType('GenesysFileTransfer.Commands.Infrastructure.ReceiverResourceCache')
+        $opened = $cache.GetProperty('Opened', [System.Reflection.BindingFlags]'Static, NonPublic')
+        $own = @{ Secret = $secret; JournalPath = (Join-Path $TestDrive 'cached/journal.db'); AuditLogPath = (Join-Path $TestDrive 'cached/audit') }
+        $other = @{ Secret = $secret; JournalPath = $own.JournalPath; AuditLogPath = (Join-Path $TestDrive 'cached/other-audit') }
+        $before = $opened.GetValue($null)
+        $bodies = foreach ($n in 1..3) { New-OpenMessage -MessageId "msg-cached-$n" -AttachmentId "att-cached-$n" }
+
+        $first = foreach ($body in $bodies) { Receive-GcWebhookEvent -Body $body -Headers @{ 'X-Hub-Signature-256' = (Get-Signature $body) } @own }
+        $again = Receive-GcWebhookEvent -Body $bodies[0] -Headers @{ 'X-Hub-Signature-256' = (Get-Signature $bodies[0]) } @own
+        $afterReuse = $opened.GetValue($null)
+        $elsewhere = Receive-GcWebhookEvent -Body $bodies[1] -Headers @{ 'X-Hub-Signature-256' = (Get-Signature $bodies[1]) } @other
+        $afterOther = $opened.GetValue($null)
+        Get-ChildItem -LiteralPath (Split-Path $own.JournalPath) -Filter 'journal.db*' | Remove-Item -Force
+        $fresh = Receive-GcWebhookEvent -Body $bodies[0] -Headers @{ 'X-Hub-Signature-256' = (Get-Signature $bodies[0]) } @own
+
+        $first.Outcome | Should -Be @('accepted', 'accepted', 'accepted')
+        $again.Outcome | Should -Be 'duplicate'
+        $afterReuse - $before | Should -Be 1 -Because 'four calls naming one journal and audit folder open them once'
+        $elsewhere.Outcome | Should -Be 'duplicate' -Because 'another audit folder over the same journal sees the same events'
+        $afterOther - $afterReuse | Should -Be 1 -Because 'another audit folder is another pair'
+        $fresh.Outcome | Should -Be 'accepted' -Because 'a deleted journal is not written to through a stale handle: the call opens a new file'
+        Test-Path -LiteralPath $own.JournalPath | Should -BeTrue
+        @(Get-Outbox $own.JournalPath).AttachmentId | Should -Be @('att-cached-1')
+        @((Get-AuditText $other.AuditLogPath) -split "`n" | Where-Object { $_ }).Count | Should -Be 1
+    }
+
+    It 'closes what it kept open when the module is removed' {
+        $script = Join-Path $TestDrive 'remove-module.ps1'
+        Set-Content -LiteralPath $script -Value @'
+param($ModulePath, $Folder, $Body, $Signature)
+$ErrorActionPreference = 'Stop'
+Import-Module $ModulePath
+$secret = ConvertTo-SecureString 'pester-open-messaging-secret-0123' -AsPlainText -Force
+$null = Receive-GcWebhookEvent -Body $Body -Headers @{ 'X-Hub-Signature-256' = $Signature } -Secret $secret -JournalPath (Join-Path $Folder 'journal.db') -AuditLogPath (Join-Path $Folder 'audit')
+$cache = [GenesysFileTransfer.Commands.ReceiveGcWebhookEventCommand].Assembly.GetType('GenesysFileTransfer.Commands.Infrastructure.ReceiverResourceCache')
+$count = $cache.GetProperty('Count', [System.Reflection.BindingFlags]'Static, NonPublic')
+"open before: $($count.GetValue($null))"
+Remove-Module GenesysFileTransfer
+"open after: $($count.GetValue($null))"
+'@
+        $body = New-OpenMessage -MessageId 'msg-removed' -AttachmentId 'att-removed'
+        $executable = [System.Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+        $arguments = @(if ([System.IO.Path]::GetFileNameWithoutExtension($executable) -eq 'dotnet') { Join-Path $PSHOME 'pwsh.dll' }) +
+            @('-NoProfile', '-NonInteractive', '-File', $script, $env:GFT_MODULE_PATH, (Join-Path $TestDrive 'removed'), $body, (Get-Signature $body))
+
+        $output = & $executable @arguments 2>&1
+
+        $output | Should -Contain 'open before: 1'
+        $output | Should -Contain 'open after: 0'
+    }
+
     It 'audits every callback and never writes the secret or an attachment URL signature' {
         # Its own journal and audit folder, and its own callbacks: the counts do not depend on other tests.
         $own = @{ Secret = $secret; JournalPath = (Join-Path $TestDrive 'audited/journal.db'); AuditLogPath = (Join-Path $TestDrive 'audited/audit') }

@@ -18,5 +18,14 @@ namespace GenesysFileTransfer.Engine.Journal
         bool AdvanceMessageStatus(string messageId, string status, int rank, DateTimeOffset at);
 
         string? GetMessageStatus(string messageId);
+
+        /// <summary>
+        /// Records an accepted callback in one transaction: the event id, its outbox items and its message-status change
+        /// are all written or none is. When the (source, eventId) was recorded before, nothing is written and the result
+        /// says so (<see cref="WebhookEventRecorded.IsNew"/> false). When any write fails, the event id is not recorded
+        /// either, so the sender's retry is processed as new. The status only moves to a higher rank, as with
+        /// <see cref="AdvanceMessageStatus"/>.
+        /// </summary>
+        WebhookEventRecorded RecordEvent(WebhookEventRecord record);
     }
 }

@@ -39,8 +39,8 @@ namespace GenesysFileTransfer.Engine.Webhooks
 
     /// <summary>
     /// Verifies and records one callback. It only does what must happen before the answer: verify the signature on
-    /// the raw bytes, put announced attachments in the durable outbox, move receipt statuses forward, record the event
-    /// id. Downloading and archiving happen later, from the outbox, because the sender gives up after 10 seconds and
+    /// the raw bytes, then record the event id, the announced attachments (in the durable outbox) and the receipt status
+    /// (moved forward only) in one journal transaction. Downloading and archiving happen later, from the outbox, because the sender gives up after 10 seconds and
     /// retries; a process that dies after answering still has the work in the journal.
     /// Thread-safe: a listener processes several callbacks at once.
     /// </summary>
@@ -129,37 +129,69 @@ namespace GenesysFileTransfer.Engine.Webhooks
         }
 
         /// <summary>
-        /// The effects first, the event id last. Each effect is idempotent on its own (the outbox is keyed by document
-        /// key, a status only moves up), so if the process dies in between, the sender's retry finds the event not yet
-        /// recorded and completes it; recording first would turn that retry into a "duplicate" and lose the attachment.
-        /// A true duplicate repeats the effects as no-ops: nothing changes.
+        /// The event id, the attachments' outbox items and the status change in one journal transaction: either all are
+        /// recorded (and the callback acknowledged) or none is (500, and the sender's retry is processed as new). A
+        /// duplicate writes nothing. Only the lookups of transfers by media id run before it, as reads.
         /// </summary>
         private WebhookResult Record(WebhookResult result, CallbackPayload payload, WebhookRequestInfo? request, long started)
         {
             var attachments = new List<WebhookAttachment>();
+            var transfers = new List<JournalTransfer?>();
+            var items = new List<OutboxItem>();
             try
             {
+                var record = new WebhookEventRecord(EventSource, result.EventId!, result.ReceivedAt);
                 foreach (CallbackAttachment attachment in payload.Attachments)
                 {
-                    attachments.Add(EnqueueAttachment(result, payload, attachment));
+                    // Media a transfer of this module delivered is that transfer's document, not a second one: whichever
+                    // of the delivery and the callback comes first creates the one item, the other finds the key taken.
+                    JournalTransfer? transfer = _journal.Transfers.FindByMediaId(attachment.Id);
+                    OutboxItem item = transfer is null ? AttachmentItem(result, payload, attachment) : TransferItem(result, payload, attachment, transfer);
+                    record.OutboxItems.Add(item);
+                    items.Add(item);
+                    transfers.Add(transfer);
+                    attachments.Add(new WebhookAttachment
+                    {
+                        AttachmentId = attachment.Id,
+                        FileName = attachment.FileName,
+                        ContentType = attachment.Mime,
+                        Length = attachment.ContentSizeBytes,
+                        Sha256 = attachment.Sha256,
+                        Location = Redaction.StripQuery(attachment.Url) ?? string.Empty,
+                        DocumentKey = item.DocumentKey,
+                        TransferId = transfer?.TransferId,
+                    });
+                }
+
+                bool ranked = false;
+                if (payload.IsReceipt)
+                {
+                    record.MessageId = payload.MessageId;
+                    if (MessageStatusRanks.TryGetRank(payload.ReceiptStatus!, out int rank))
+                    {
+                        ranked = true;
+                        record.Status = payload.ReceiptStatus;
+                        record.StatusRank = rank;
+                    }
+                    else
+                    {
+                        result.Detail = $"Receipt status '{Truncate(payload.ReceiptStatus!)}' is not one this module ranks; the message status was left as it was.";
+                    }
+                }
+
+                WebhookEventRecorded recorded = _journal.Events.RecordEvent(record);
+                for (int i = 0; i < attachments.Count; i++)
+                {
+                    attachments[i].Enqueued = recorded.Enqueued[i];
                 }
 
                 if (payload.IsReceipt)
                 {
-                    if (MessageStatusRanks.TryGetRank(payload.ReceiptStatus!, out int rank))
-                    {
-                        result.StatusAdvanced = _journal.Events.AdvanceMessageStatus(payload.MessageId!, payload.ReceiptStatus!, rank, result.ReceivedAt);
-                    }
-                    else
-                    {
-                        result.StatusAdvanced = false;
-                        result.Detail = $"Receipt status '{Truncate(payload.ReceiptStatus!)}' is not one this module ranks; the message status was left as it was.";
-                    }
-
-                    result.MessageStatus = _journal.Events.GetMessageStatus(payload.MessageId!);
+                    result.StatusAdvanced = ranked && recorded.StatusAdvanced;
+                    result.MessageStatus = recorded.MessageStatus;
                 }
 
-                bool first = _journal.Events.TryRecordEvent(EventSource, result.EventId!, result.ReceivedAt);
+                bool first = recorded.IsNew;
                 result.Attachments = attachments;
                 result.Accepted = first;
                 result.Duplicate = !first;
@@ -169,9 +201,17 @@ namespace GenesysFileTransfer.Engine.Webhooks
             }
             catch (Exception ex)
             {
-                // Not acknowledged: the sender retries, and whatever was written already is written idempotently.
+                // Not acknowledged and nothing recorded: the sender retries and the retry is processed as new.
                 result.Attachments = attachments;
                 return Finish(result, request, started, 500, WebhookReasons.JournalUnavailable, "The journal could not record the callback: " + Redaction.Scrub(ex.Message));
+            }
+
+            for (int i = 0; i < attachments.Count; i++)
+            {
+                if (attachments[i].Enqueued)
+                {
+                    AuditEnqueue(payload, attachments[i], items[i], transfers[i]);
+                }
             }
 
             result.LatencyMs = Elapsed(started);
@@ -179,44 +219,20 @@ namespace GenesysFileTransfer.Engine.Webhooks
             return result;
         }
 
-        private WebhookAttachment EnqueueAttachment(WebhookResult result, CallbackPayload payload, CallbackAttachment attachment)
+        private void AuditEnqueue(CallbackPayload payload, WebhookAttachment view, OutboxItem item, JournalTransfer? transfer)
         {
-            // Media a transfer of this module delivered is that transfer's document, not a second one: whichever of
-            // the delivery and the callback comes first creates the one item, the other finds the key taken.
-            JournalTransfer? transfer = _journal.Transfers.FindByMediaId(attachment.Id);
-            OutboxItem item = transfer is null ? AttachmentItem(result, payload, attachment) : TransferItem(result, payload, attachment, transfer);
-            string documentKey = item.DocumentKey;
-            bool enqueued = _journal.Outbox.Enqueue(item);
-            var view = new WebhookAttachment
+            _audit.Write(new AuditRecord(WebhookAuditOperations.Enqueue, AuditOutcomes.Success)
             {
-                AttachmentId = attachment.Id,
-                FileName = attachment.FileName,
-                ContentType = attachment.Mime,
-                Length = attachment.ContentSizeBytes,
-                Sha256 = attachment.Sha256,
-                Location = Redaction.StripQuery(attachment.Url) ?? string.Empty,
-                DocumentKey = documentKey,
+                CorrelationId = _options.CorrelationId,
                 TransferId = transfer?.TransferId,
-                Enqueued = enqueued,
-            };
-
-            if (enqueued)
-            {
-                _audit.Write(new AuditRecord(WebhookAuditOperations.Enqueue, AuditOutcomes.Success)
-                {
-                    CorrelationId = _options.CorrelationId,
-                    TransferId = transfer?.TransferId,
-                    ConversationId = item.ConversationId,
-                    MediaId = attachment.Id,
-                    FileName = item.FileName,
-                    Sha256 = item.Sha256,
-                    Bytes = item.Length,
-                    Target = view.Location,
-                    Detail = $"document {documentKey}; message {payload.MessageId}" + (transfer is null ? string.Empty : "; the media of transfer " + transfer.TransferId.ToString("D")),
-                });
-            }
-
-            return view;
+                ConversationId = item.ConversationId,
+                MediaId = view.AttachmentId,
+                FileName = item.FileName,
+                Sha256 = item.Sha256,
+                Bytes = item.Length,
+                Target = view.Location,
+                Detail = $"document {view.DocumentKey}; message {payload.MessageId}" + (transfer is null ? string.Empty : "; the media of transfer " + transfer.TransferId.ToString("D")),
+            });
         }
 
         /// <summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections;
 using System.Management.Automation;
+using System.Net;
 using System.Security;
 using System.Text;
 using GenesysFileTransfer.Commands.Infrastructure;
@@ -35,7 +36,8 @@ namespace GenesysFileTransfer.Commands
         protected override void BeginProcessing()
         {
             base.BeginProcessing();
-            _receiver = WebhookReceiver.Open(this, ReceiverSettings());
+            // One process handles many calls (an Azure Functions worker): the journal and audit log stay open between them.
+            _receiver = WebhookReceiver.Open(this, ReceiverSettings(), reuseOpenResources: true);
         }
 
         protected override void ProcessRecord()
@@ -139,12 +141,14 @@ namespace GenesysFileTransfer.Commands
         private readonly WebhookSecret _secret;
         private readonly ITransferJournal? _ownJournal;
         private readonly AuditLog? _ownAudit;
+        private readonly IDisposable? _lease;
 
-        private WebhookReceiver(WebhookSecret secret, ITransferJournal journal, bool ownsJournal, AuditLog audit, bool ownsAudit, WebhookOptions options)
+        private WebhookReceiver(WebhookSecret secret, ITransferJournal journal, bool ownsJournal, AuditLog audit, bool ownsAudit, WebhookOptions options, IDisposable? lease = null)
         {
             _secret = secret;
             _ownJournal = ownsJournal ? journal : null;
             _ownAudit = ownsAudit ? audit : null;
+            _lease = lease;
             Journal = journal;
             Audit = audit;
             Processor = new WebhookProcessor(options, journal, audit);
@@ -154,22 +158,37 @@ namespace GenesysFileTransfer.Commands
         public ITransferJournal Journal { get; }
         public AuditLog Audit { get; }
 
-        /// <summary>Terminating errors (through <paramref name="cmdlet"/>) for a missing or unusable secret or journal.</summary>
-        public static WebhookReceiver Open(PSCmdlet cmdlet, WebhookReceiverSettings settings)
+        /// <summary>
+        /// Terminating errors (through <paramref name="cmdlet"/>) for a missing or unusable secret or journal. With
+        /// <paramref name="reuseOpenResources"/>, a journal and audit log this command opens itself (not a connection's)
+        /// come from <see cref="ReceiverResourceCache"/> and stay open for the next call.
+        /// </summary>
+        public static WebhookReceiver Open(PSCmdlet cmdlet, WebhookReceiverSettings settings, bool reuseOpenResources = false)
         {
             WebhookSecret secret = ResolveSecret(cmdlet, settings);
             ITransferJournal? journal = null;
             AuditLog? audit = null;
             bool ownsJournal = false;
             bool ownsAudit = false;
+            ReceiverResourceCache.Lease? lease = null;
             try
             {
                 GenesysConnection? connection = SessionConnection.Get(cmdlet);
-                // Receivers record new work, so a journal that does not exist yet is created.
-                journal = JournalResolver.Open(cmdlet, new JournalChoice(settings.JournalPath, settings.JournalConnectionString, settings.JournalCredential), connection, createIfMissing: true, out ITransferJournal? openedJournal);
-                ownsJournal = openedJournal != null;
-                audit = JournalResolver.OpenAudit(cmdlet, settings.AuditLogPath, connection, ErrorIds.PathNotFound, out AuditLog? openedAudit, journal);
-                ownsAudit = openedAudit != null;
+                var choice = new JournalChoice(settings.JournalPath, settings.JournalConnectionString, settings.JournalCredential);
+                if (reuseOpenResources && CacheKey(cmdlet, choice, settings.AuditLogPath, connection) is (string key, Func<bool> stillValid))
+                {
+                    lease = ReceiverResourceCache.Acquire(key, () => OpenOwn(cmdlet, choice, settings.AuditLogPath, connection), stillValid);
+                    journal = lease.Journal;
+                    audit = lease.Audit;
+                }
+                else
+                {
+                    // Receivers record new work, so a journal that does not exist yet is created.
+                    journal = JournalResolver.Open(cmdlet, choice, connection, createIfMissing: true, out ITransferJournal? openedJournal);
+                    ownsJournal = openedJournal != null;
+                    audit = JournalResolver.OpenAudit(cmdlet, settings.AuditLogPath, connection, ErrorIds.PathNotFound, out AuditLog? openedAudit, journal);
+                    ownsAudit = openedAudit != null;
+                }
 
                 var options = new WebhookOptions(settings.Scheme, secret)
                 {
@@ -180,10 +199,11 @@ namespace GenesysFileTransfer.Commands
                     AttachmentMetadata = Metadata(settings),
                 };
                 cmdlet.WriteVerbose($"Receiving {settings.Scheme} callbacks. Journal: {journal!.Location}. Audit log: {audit!.CurrentFile ?? "off"}.");
-                return new WebhookReceiver(secret, journal!, ownsJournal, audit!, ownsAudit, options);
+                return new WebhookReceiver(secret, journal!, ownsJournal, audit!, ownsAudit, options, lease);
             }
             catch
             {
+                lease?.Dispose();
                 if (ownsJournal)
                 {
                     journal?.Dispose();
@@ -197,6 +217,63 @@ namespace GenesysFileTransfer.Commands
                 secret.Dispose();
                 throw;
             }
+        }
+
+        /// <summary>
+        /// What identifies the journal and audit log this command would open itself, and how to tell that a cached pair
+        /// still points at them; null when either would be the connection's (never cached: it is the session's).
+        /// </summary>
+        private static (string Key, Func<bool> StillValid)? CacheKey(PSCmdlet cmdlet, JournalChoice choice, string? auditLogPath, GenesysConnection? connection)
+        {
+            if (choice.Path != null && choice.ConnectionString != null)
+            {
+                return null; // JournalResolver reports the conflict.
+            }
+
+            if ((!choice.IsNamed && connection?.Journal != null) || (auditLogPath is null && connection != null))
+            {
+                return null;
+            }
+
+            string auditFolder = System.IO.Path.GetFullPath(auditLogPath is null ? AuditLog.DefaultDirectory : cmdlet.GetUnresolvedProviderPathFromPSPath(auditLogPath));
+            // The signing key is read when an audit log opens: a changed key must open a new one.
+            string auditKey = "audit\n" + auditFolder + "\n" + Digest(AuditChain.KeyFromEnvironment());
+            string? connectionString = choice.ConnectionString ?? (choice.Path is null ? TransferJournals.ConnectionStringFromEnvironment() : null);
+            if (connectionString != null)
+            {
+                NetworkCredential? credential = JournalResolver.Network(choice.Credential);
+                string journalKey = "postgres\n" + connectionString + "\n" + credential?.UserName + "\n" + Digest(credential is null ? null : Encoding.UTF8.GetBytes(credential.Password));
+                return (journalKey + "\n" + auditKey, () => System.IO.Directory.Exists(auditFolder));
+            }
+
+            string path = System.IO.Path.GetFullPath(choice.Path is null ? SqliteTransferJournal.DefaultPath : cmdlet.GetUnresolvedProviderPathFromPSPath(choice.Path));
+            // A journal file deleted or replaced while open would go on receiving writes nobody reads: reopen instead.
+            return ("sqlite\n" + path + "\n" + auditKey, () => System.IO.File.Exists(path) && System.IO.Directory.Exists(auditFolder));
+        }
+
+        private static (ITransferJournal, AuditLog) OpenOwn(PSCmdlet cmdlet, JournalChoice choice, string? auditLogPath, GenesysConnection? connection)
+        {
+            ITransferJournal journal = JournalResolver.Open(cmdlet, choice, connection, createIfMissing: true, out _)!;
+            try
+            {
+                return (journal, JournalResolver.OpenAudit(cmdlet, auditLogPath, connection, ErrorIds.PathNotFound, out _, journal));
+            }
+            catch
+            {
+                journal.Dispose();
+                throw;
+            }
+        }
+
+        private static string Digest(byte[]? value)
+        {
+            if (value is null)
+            {
+                return "-";
+            }
+
+            using var sha = System.Security.Cryptography.SHA256.Create();
+            return Convert.ToBase64String(sha.ComputeHash(value));
         }
 
         public static string Describe(WebhookResult result) =>
@@ -251,6 +328,7 @@ namespace GenesysFileTransfer.Commands
 
         public void Dispose()
         {
+            _lease?.Dispose();
             JournalResolver.Close(_ownAudit, _ownJournal);
             _secret.Dispose();
         }

@@ -135,6 +135,27 @@ public sealed class PostgresJournalTests
     }
 
     [Fact]
+    public void A_recorded_event_whose_answer_is_lost_is_reported_as_new_with_what_it_wrote()
+    {
+        using PostgresTransferJournal journal = _server.Open(_server.NewJournal(nameof(PostgresJournalTests)));
+        journal.Outbox.Enqueue(Item("doc/taken"));
+        var record = new WebhookEventRecord("open-messaging", "event-lost", T0) { MessageId = "message-1", Status = "Delivered", StatusRank = 2 };
+        record.OutboxItems.Add(Item("doc/new"));
+        record.OutboxItems.Add(Item("doc/taken"));
+        journal.Database.LoseAnswerAfterCommit = attempt => attempt == 1;
+
+        WebhookEventRecorded recorded = journal.Events.RecordEvent(record);
+        journal.Database.LoseAnswerAfterCommit = null;
+
+        Assert.True(recorded.IsNew);
+        Assert.Equal(new[] { true, false }, recorded.Enqueued);
+        Assert.True(recorded.StatusAdvanced);
+        Assert.Equal("Delivered", recorded.MessageStatus);
+        Assert.Equal(2, journal.Outbox.GetOutbox(null).Count);
+        Assert.False(journal.Events.RecordEvent(record).IsNew);
+    }
+
+    [Fact]
     public void Every_write_whose_answer_is_lost_reports_what_it_did_and_does_it_once()
     {
         using PostgresTransferJournal journal = _server.Open(_server.NewJournal(nameof(PostgresJournalTests)));

@@ -22,6 +22,48 @@ public class SqliteTransferJournalTests
     }
 
     [Fact]
+    public void A_pooled_connection_keeps_the_busy_wait_and_synchronous_commits_set_once()
+    {
+        using var temp = new TempJournal();
+        using SqliteTransferJournal journal = temp.Open();
+
+        for (int i = 0; i < 5; i++)
+        {
+            journal.Events.AdvanceMessageStatus("message-1", "Sent", i, T0);
+            (long busy, long synchronous) = journal.Database.Run("read the connection settings", connection =>
+            {
+                using var busyTimeout = connection.CreateCommand();
+                busyTimeout.CommandText = "PRAGMA busy_timeout;";
+                using var sync = connection.CreateCommand();
+                sync.CommandText = "PRAGMA synchronous;";
+                return ((long)busyTimeout.ExecuteScalar()!, (long)sync.ExecuteScalar()!);
+            });
+
+            Assert.Equal(30000, busy);
+            Assert.Equal(2, synchronous); // FULL
+        }
+
+        // Calls one after another reuse the pooled connection: its settings were made once, not per call.
+        Assert.Equal(1, journal.Database.ConnectionsPrepared);
+
+        // The premise: the pool hands back the native connection with its per-connection settings as the last call
+        // left them (synchronous = FULL is also SQLite's default, so a distinct value shows it).
+        journal.Database.Run("change a connection setting", connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA cache_size = -1234;";
+            return command.ExecuteNonQuery();
+        });
+        long cacheSize = journal.Database.Run("read a connection setting", connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA cache_size;";
+            return (long)command.ExecuteScalar()!;
+        });
+        Assert.Equal(-1234, cacheSize);
+    }
+
+    [Fact]
     public void Reopening_applies_no_migration_twice()
     {
         using var temp = new TempJournal();

@@ -88,6 +88,45 @@ internal sealed class FakeWebhookJournal : ITransferJournal, IEventLedger, IDocu
         lock (_gate) return _statuses.TryGetValue(messageId, out var current) ? current.Status : null;
     }
 
+    /// <summary>
+    /// All or nothing, as the stores do it in one transaction: <c>FailNext(nameof(RecordEvent))</c> fails before any
+    /// write, <c>FailNext(nameof(Enqueue))</c> fails at an outbox write and discards the event id and earlier items.
+    /// </summary>
+    public WebhookEventRecorded RecordEvent(WebhookEventRecord record)
+    {
+        lock (_gate)
+        {
+            MaybeFail(nameof(RecordEvent));
+            var enqueued = new bool[record.OutboxItems.Count];
+            string? Current() => record.MessageId is null ? null : _statuses.TryGetValue(record.MessageId, out var s) ? s.Status : null;
+            if (_events.Contains((record.Source, record.EventId)))
+            {
+                return new WebhookEventRecorded(false, enqueued, false, Current());
+            }
+
+            var added = new Dictionary<string, OutboxItem>(StringComparer.Ordinal);
+            for (int i = 0; i < enqueued.Length; i++)
+            {
+                MaybeFail(nameof(Enqueue));
+                OutboxItem item = record.OutboxItems[i];
+                enqueued[i] = !_outbox.ContainsKey(item.DocumentKey) && added.TryAdd(item.DocumentKey, item);
+            }
+
+            bool advanced = false;
+            if (record.MessageId != null && record.Status != null && record.StatusRank is int rank)
+            {
+                MaybeFail(nameof(AdvanceMessageStatus));
+                advanced = !(_statuses.TryGetValue(record.MessageId, out var current) && current.Rank >= rank);
+                if (advanced) _statuses[record.MessageId] = (record.Status, rank);
+            }
+
+            // Commit: nothing above threw.
+            _events.Add((record.Source, record.EventId));
+            foreach (var pair in added) _outbox[pair.Key] = pair.Value;
+            return new WebhookEventRecorded(true, enqueued, advanced, Current());
+        }
+    }
+
     public bool Enqueue(OutboxItem item)
     {
         lock (_gate)

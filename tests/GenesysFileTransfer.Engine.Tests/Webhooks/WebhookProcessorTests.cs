@@ -262,7 +262,7 @@ public sealed class WebhookProcessorTests : IDisposable
     {
         var processor = Open();
         var body = AttachmentMessage("msg-11", "media-11");
-        _journal.FailNext(nameof(IEventLedger.TryRecordEvent));
+        _journal.FailNext(nameof(IEventLedger.RecordEvent));
 
         var failed = processor.Process(body, OpenHeaders(body));
         var retried = processor.Process(body, OpenHeaders(body));
@@ -271,15 +271,16 @@ public sealed class WebhookProcessorTests : IDisposable
         Assert.Equal(500, failed.StatusCode);
         Assert.Equal(WebhookReasons.JournalUnavailable, failed.Reason);
         Assert.Equal(WebhookOutcomes.Failed, failed.Outcome);
-        // The attachment was already safe before the failure; the retry (what Genesys does after a 500) is what
-        // records the event, so it is accepted, not taken for a duplicate.
+        // Nothing was recorded by the failed call; the retry (what Genesys does after a 500) records the event and
+        // its attachment together, so it is accepted, not taken for a duplicate.
         Assert.True(retried.Accepted);
+        Assert.True(Assert.Single(retried.Attachments).Enqueued);
         Assert.True(duplicate.Duplicate);
         Assert.Single(_journal.GetOutbox(null));
     }
 
     [Fact]
-    public void A_failure_before_the_outbox_write_leaves_nothing_and_the_retry_enqueues()
+    public void A_failing_outbox_write_rolls_back_the_event_and_the_retry_enqueues()
     {
         var processor = Open();
         var body = AttachmentMessage("msg-12", "media-12");

@@ -1,13 +1,16 @@
 using System;
+using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace GenesysFileTransfer.Engine.Journal.Sqlite
 {
     /// <summary>
-    /// One journal file: how to reach it and how to run work on it. Every call runs on its own pooled connection with
-    /// SQLite's busy wait and synchronous commits, and every failure becomes a <see cref="TransferJournalException"/>
+    /// One journal file: how to reach it and how to run work on it. Every call runs on a pooled connection with
+    /// SQLite's busy wait and synchronous commits (set once per native connection, which the pool keeps open), and every failure becomes a <see cref="TransferJournalException"/>
     /// that names the file and the action. The roles (transfers, events, outbox) share one instance.
     /// </summary>
     internal sealed class SqliteDatabase : IDisposable
@@ -15,12 +18,31 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
         private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
         private const int BusyTimeoutMs = 30000;
         private static long _statements;
+        private static readonly object Marker = new object();
+
+        /// <summary>
+        /// One gate per journal file for this process's write transactions. SQLite lets one writer in at a time and
+        /// makes the others poll with growing sleeps (up to 100 ms each), which under many concurrent callbacks turns
+        /// into long, uneven waits; threads of one process queue here instead and enter as soon as the writer before
+        /// them commits. Other processes still meet at SQLite's lock (busy_timeout).
+        /// </summary>
+        private static readonly ConcurrentDictionary<string, object> WriterGates = new ConcurrentDictionary<string, object>(StringComparer.Ordinal);
+
+        /// <summary>
+        /// The native connections this process has set the PRAGMAs on. Keyed by the native handle, which the pool keeps
+        /// across <c>Open</c>/<c>Close</c> of the ADO.NET object: the PRAGMAs are per native connection and stay set
+        /// for its life. Weak, so a handle the pool drops (closed, cleared) is forgotten with it.
+        /// </summary>
+        private static readonly ConditionalWeakTable<sqlite3, object> Prepared = new ConditionalWeakTable<sqlite3, object>();
         private readonly string _connectionString;
         private int _disposed;
+        private long _connectionsPrepared;
+        private readonly object _writerGate;
 
         public SqliteDatabase(string path)
         {
             Location = path;
+            _writerGate = WriterGates.GetOrAdd(path, _ => new object());
             _connectionString = new SqliteConnectionStringBuilder
             {
                 DataSource = path,
@@ -36,6 +58,9 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
         /// <summary>Statements and commits run on any journal file by this process (a measure of the journal's cost per file).</summary>
         public static long Statements => Interlocked.Read(ref _statements);
 
+        /// <summary>Native connections this instance has set the PRAGMAs on (new connections, not calls).</summary>
+        internal long ConnectionsPrepared => Interlocked.Read(ref _connectionsPrepared);
+
         /// <summary>Runs <paramref name="work"/> on an open connection; <paramref name="action"/> completes "could not …" in errors.</summary>
         public T Run<T>(string action, Func<SqliteConnection, T> work)
         {
@@ -48,14 +73,7 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
             {
                 using var connection = new SqliteConnection(_connectionString);
                 connection.Open();
-                using (SqliteCommand pragmas = connection.CreateCommand())
-                {
-                    Interlocked.Increment(ref _statements);
-                    // Per connection: SQLite itself waits for a busy file (another process writing) before giving up.
-                    pragmas.CommandText = "PRAGMA busy_timeout = " + BusyTimeoutMs.ToString(CultureInfo.InvariantCulture) + "; PRAGMA synchronous = FULL;";
-                    pragmas.ExecuteNonQuery();
-                }
-
+                Prepare(connection);
                 return work(connection);
             }
             catch (SqliteException ex)
@@ -65,18 +83,48 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
         }
 
         /// <summary>
+        /// Sets the per-connection PRAGMAs on a native connection the first time this process uses it; a connection
+        /// handed back by the pool has them already. A connection is used by one call at a time, so two threads never
+        /// prepare the same handle at once (and doing it twice would be harmless).
+        /// </summary>
+        private void Prepare(SqliteConnection connection)
+        {
+            sqlite3 handle = connection.Handle!;
+            if (Prepared.TryGetValue(handle, out _))
+            {
+                return;
+            }
+
+            using (SqliteCommand pragmas = connection.CreateCommand())
+            {
+                Interlocked.Increment(ref _statements);
+                // SQLite itself waits for a busy file (another process writing) before giving up; every commit is
+                // flushed to disk before it returns.
+                pragmas.CommandText = "PRAGMA busy_timeout = " + BusyTimeoutMs.ToString(CultureInfo.InvariantCulture) + "; PRAGMA synchronous = FULL;";
+                pragmas.ExecuteNonQuery();
+            }
+
+            Interlocked.Increment(ref _connectionsPrepared);
+            Prepared.GetValue(handle, _ => Marker);
+        }
+
+        /// <summary>
         /// Runs <paramref name="work"/> in one <c>BEGIN IMMEDIATE</c> transaction: the write lock is taken before the
         /// first read, so no other process can change what was read before this one writes. Committed when
         /// <paramref name="work"/> returns, rolled back when it throws.
         /// </summary>
+        /// <remarks>Write transactions of this process on the same file take turns at a gate first (see <see cref="WriterGates"/>).</remarks>
         public T InTransaction<T>(string action, Func<SqliteConnection, SqliteTransaction, T> work) =>
             Run(action, connection =>
             {
-                using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
-                T result = work(connection, transaction);
-                Interlocked.Increment(ref _statements);
-                transaction.Commit();
-                return result;
+                lock (_writerGate)
+                {
+                    using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
+                    T result = work(connection, transaction);
+                    Interlocked.Increment(ref _statements);
+                    transaction.Commit();
+                    return result;
+                }
             });
 
         public void Dispose()

@@ -36,6 +36,9 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
         /// <summary>Statements and commits this process has run on journal files (SQLite runs in-process: no network round trip).</summary>
         public long RoundTrips => SqliteDatabase.Statements;
 
+        /// <summary>For tests: the file's database, to run statements on its pooled connections.</summary>
+        internal SqliteDatabase Database => _db;
+
         /// <summary>
         /// The per-user journal: <c>%LOCALAPPDATA%\GenesysFileTransfer\journal.db</c> on Windows, elsewhere
         /// <c>$XDG_STATE_HOME/GenesysFileTransfer/journal.db</c> or <c>~/.local/state/GenesysFileTransfer/journal.db</c>,
