@@ -296,7 +296,8 @@ Describe 'CSV manifests and session defaults' {
 
         $report.IsValid | Should -BeTrue
         $transfer.Metadata.AccessPolicy.EncryptionStandard | Should -Be 'AES-256'
-        $transfer.Metadata.VirusScanEnabled | Should -BeTrue
+        # Like an absent parameter, an empty cell follows the connection, and this one has no malware scanner.
+        $transfer.Metadata.VirusScanEnabled | Should -BeFalse
         $transfer.FileName | Should -Be 'row.pdf'
     }
 

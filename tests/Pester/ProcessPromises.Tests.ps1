@@ -45,7 +45,7 @@ param([string] $ModulePath, [string] $BaseUri)
 $ErrorActionPreference = 'Stop'
 Import-Module $ModulePath
 $secret = ConvertTo-SecureString 'emulator-secret-0123456789' -AsPlainText -Force
-$connection = Connect-GcCloud -BaseUri $BaseUri -ClientId emulator-client -ClientSecret $secret -PassThru
+$connection = Connect-GcCloud -BaseUri $BaseUri -ClientId emulator-client -ClientSecret $secret -PassThru -InformationAction Ignore
 [pscustomobject]@{ Audit = $connection.AuditLogDirectory; Journal = $connection.JournalPath } | ConvertTo-Json -Compress
 Disconnect-GcCloud
 '@

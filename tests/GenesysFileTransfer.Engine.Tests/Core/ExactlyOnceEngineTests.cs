@@ -169,7 +169,7 @@ public class ExactlyOnceEngineTests
         // Held long enough that the takeover certainly lands while the first upload is still on its way.
         await session.AddFaultAsync(new { route = "s3", count = 1, action = "hang", hangMs = 5000 });
         Task<FileTransfer> sending = connection.Sender.SendAsync(request, new SendOptions { Deliver = true }, null, CancellationToken.None);
-        await FirstMediaAsync(session);
+        await UploadInFlightAsync(session);
         Guid id = Assert.Single(connection.Lookup.Query(new TransferQuery())).TransferId;
         using (SqliteTransferJournal other = SqliteTransferJournal.Open(journalPath))
         {
@@ -184,14 +184,22 @@ public class ExactlyOnceEngineTests
         Assert.Equal(2, session.Host.State.Requests.Count(r => r.Route == "s3" && r.Method == "PUT"));
     }
 
-    private static async Task FirstMediaAsync(EmulatorSession session)
+    /// <summary>Waits until the storage host holds an upload open (the emulator's own count of requests in flight).</summary>
+    private static async Task UploadInFlightAsync(EmulatorSession session)
     {
-        for (int i = 0; i < 200 && session.Host.State.Media.Count == 0; i++)
+        using var http = new HttpClient { BaseAddress = session.Host.BaseUri };
+        for (int i = 0; i < 400; i++)
         {
+            using var stats = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("emulator/stats"));
+            if (stats.RootElement.GetProperty("routes").TryGetProperty("s3", out var s3) && s3.GetProperty("inFlight").GetInt32() > 0)
+            {
+                return;
+            }
+
             await Task.Delay(25);
         }
 
-        Assert.NotEmpty(session.Host.State.Media);
+        throw new TimeoutException("No upload was in flight within 10 s.");
     }
 
     private static async Task<FileTransfer> ValidatedAsync(EmulatorSession session, GenesysConnection connection) =>

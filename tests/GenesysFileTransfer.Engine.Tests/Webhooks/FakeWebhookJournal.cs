@@ -48,14 +48,15 @@ internal sealed class FakeWebhookJournal : ITransferJournal, IEventLedger, IDocu
     private int _held;
 
     /// <summary>
-    /// While set and not signalled, <see cref="TryRecordEvent"/> waits for it outside the journal's lock, as a journal
+    /// While set and not signalled, <see cref="RecordEvent"/> (and <see cref="TryRecordEvent"/>) wait for it outside the journal's lock, as a journal
     /// slowed by a long write would; <see cref="Held"/> counts the callers waiting now.
     /// </summary>
     public ManualResetEventSlim? Hold { get; set; }
 
     public int Held => Volatile.Read(ref _held);
 
-    public bool TryRecordEvent(string source, string eventId, DateTimeOffset receivedAt)
+    /// <summary>Waits outside the journal's lock while <see cref="Hold"/> is set and not signalled.</summary>
+    private void WaitWhileHeld()
     {
         ManualResetEventSlim? hold = Hold;
         if (hold is not null && !hold.IsSet)
@@ -64,7 +65,11 @@ internal sealed class FakeWebhookJournal : ITransferJournal, IEventLedger, IDocu
             try { hold.Wait(); }
             finally { Interlocked.Decrement(ref _held); }
         }
+    }
 
+    public bool TryRecordEvent(string source, string eventId, DateTimeOffset receivedAt)
+    {
+        WaitWhileHeld();
         lock (_gate)
         {
             MaybeFail(nameof(TryRecordEvent));
@@ -94,6 +99,7 @@ internal sealed class FakeWebhookJournal : ITransferJournal, IEventLedger, IDocu
     /// </summary>
     public WebhookEventRecorded RecordEvent(WebhookEventRecord record)
     {
+        WaitWhileHeld();
         lock (_gate)
         {
             MaybeFail(nameof(RecordEvent));
