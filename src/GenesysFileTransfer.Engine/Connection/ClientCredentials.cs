@@ -3,6 +3,8 @@ using System.Runtime.InteropServices;
 using System.Security;
 using System.Text;
 
+using GenesysFileTransfer.Engine.Secrets;
+
 namespace GenesysFileTransfer.Engine.Connection
 {
     /// <summary>
@@ -35,38 +37,14 @@ namespace GenesysFileTransfer.Engine.Connection
         /// <summary>base64(clientId:secret). ISO-8859-1 like the official .NET SDK, so non-ASCII secrets match.</summary>
         internal string ToBasicParameter()
         {
-            IntPtr unmanaged = IntPtr.Zero;
-            try
-            {
-                unmanaged = Marshal.SecureStringToGlobalAllocUnicode(Secret);
-                string secret = Marshal.PtrToStringUni(unmanaged) ?? string.Empty;
-                return Convert.ToBase64String(Encoding.GetEncoding("ISO-8859-1").GetBytes(ClientId + ":" + secret));
-            }
-            finally
-            {
-                if (unmanaged != IntPtr.Zero)
-                {
-                    Marshal.ZeroFreeGlobalAllocUnicode(unmanaged);
-                }
-            }
+            string secret = SecretText.Plain(Secret);
+            return Convert.ToBase64String(Encoding.GetEncoding("ISO-8859-1").GetBytes(ClientId + ":" + secret));
         }
 
         /// <summary>The UTF-8 bytes of a secret (an audit key), for keying a MAC; the unmanaged copy is zeroed.</summary>
         public static byte[] ToUtf8Bytes(SecureString value)
         {
-            IntPtr unmanaged = IntPtr.Zero;
-            try
-            {
-                unmanaged = Marshal.SecureStringToGlobalAllocUnicode(value);
-                return Encoding.UTF8.GetBytes(Marshal.PtrToStringUni(unmanaged) ?? string.Empty);
-            }
-            finally
-            {
-                if (unmanaged != IntPtr.Zero)
-                {
-                    Marshal.ZeroFreeGlobalAllocUnicode(unmanaged);
-                }
-            }
+            return Encoding.UTF8.GetBytes(SecretText.Plain(value));
         }
 
         public static SecureString ToSecureString(string value)

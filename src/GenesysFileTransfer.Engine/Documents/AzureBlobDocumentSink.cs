@@ -19,6 +19,8 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 
+using GenesysFileTransfer.Engine.Secrets;
+
 namespace GenesysFileTransfer.Engine.Documents
 {
     /// <summary>
@@ -52,7 +54,6 @@ namespace GenesysFileTransfer.Engine.Documents
     {
         /// <summary>The metadata name holding the document's SHA-256, as <see cref="DocumentMetadata.ToObjectMetadata"/> names it.</summary>
         private const string Sha256MetadataName = "sha256";
-        private const int BufferSize = 81920;
 
         /// <summary>Above the largest document the archiver stages (256 MiB), below Put Blob's limit (5000 MiB).</summary>
         private const long SingleUploadLimit = 512L * 1024 * 1024;
@@ -109,7 +110,7 @@ namespace GenesysFileTransfer.Engine.Documents
 
                 try
                 {
-                    _service = new BlobServiceClient(Plain(options.ConnectionString!), clientOptions);
+                    _service = new BlobServiceClient(SecretText.Plain(options.ConnectionString!), clientOptions);
                 }
                 catch (Exception ex) when (ex is FormatException || ex is ArgumentException || ex is InvalidOperationException)
                 {
@@ -135,11 +136,11 @@ namespace GenesysFileTransfer.Engine.Documents
                             throw new ArgumentException($"The account name could not be read from '{Audit.Redaction.StripQuery(uri)}'; use https://<account>.blob.core.windows.net, or a connection string.", nameof(options));
                         }
 
-                        _service = new BlobServiceClient(uri, new StorageSharedKeyCredential(account, Plain(options.AccountKey!)), clientOptions);
+                        _service = new BlobServiceClient(uri, new StorageSharedKeyCredential(account, SecretText.Plain(options.AccountKey!)), clientOptions);
                         break;
                     case AzureBlobAuthentication.SharedAccessSignature:
                         _service = options.SasToken != null
-                            ? new BlobServiceClient(uri, new AzureSasCredential(Plain(options.SasToken).TrimStart('?')), clientOptions)
+                            ? new BlobServiceClient(uri, new AzureSasCredential(SecretText.Plain(options.SasToken).TrimStart('?')), clientOptions)
                             : new BlobServiceClient(uri, clientOptions);
                         break;
                     default:
@@ -227,7 +228,7 @@ namespace GenesysFileTransfer.Engine.Documents
             string name = BlobNameFor(document.DocumentKey, document.FileName);
             BlockBlobClient blob = _service.GetBlobContainerClient(container).GetBlockBlobClient(name);
             string location = Audit.Redaction.StripQuery(blob.Uri) ?? $"{container}/{name}";
-            string md5 = document.Md5 ?? await HashContentAsync(document, cancellationToken).ConfigureAwait(false);
+            string md5 = document.Md5 ?? await DocumentHashing.ContentMd5Async(document, cancellationToken).ConfigureAwait(false);
 
             BlobState state = await InspectAsync(blob, document, md5, location, cancellationToken).ConfigureAwait(false);
             if (state.HoldsDocument)
@@ -389,7 +390,7 @@ namespace GenesysFileTransfer.Engine.Documents
                 using (BlobDownloadStreamingResult result = response.Value)
                 using (Stream body = result.Content)
                 {
-                    var (sha256, _, length) = await HashAsync(body, md5: false, cancellationToken).ConfigureAwait(false);
+                    var (sha256, _, length) = await DocumentHashing.HashAsync(body, md5: false, cancellationToken).ConfigureAwait(false);
                     return length == document.Length && string.Equals(sha256, document.Sha256, StringComparison.OrdinalIgnoreCase);
                 }
             }
@@ -416,7 +417,7 @@ namespace GenesysFileTransfer.Engine.Documents
                         throw new ArgumentException("A service principal needs its tenant id, client (application) id and client secret.", nameof(options));
                     }
 
-                    return new ClientSecretCredential(options.TenantId, options.ClientId, Plain(options.ClientSecret));
+                    return new ClientSecretCredential(options.TenantId, options.ClientId, SecretText.Plain(options.ClientSecret));
                 default:
                     var chain = new DefaultAzureCredentialOptions
                     {
@@ -579,72 +580,7 @@ namespace GenesysFileTransfer.Engine.Documents
             return ex;
         }
 
-        /// <summary>The MD5 of a document whose caller did not compute it; the SHA-256 is checked on the way.</summary>
-        private static async Task<string> HashContentAsync(DocumentToStore document, CancellationToken cancellationToken)
-        {
-            using (Stream content = document.OpenContent())
-            {
-                var (sha256, md5, length) = await HashAsync(content, md5: true, cancellationToken).ConfigureAwait(false);
-                if (length != document.Length || !string.Equals(sha256, document.Sha256, StringComparison.OrdinalIgnoreCase))
-                {
-                    throw new DocumentIntegrityException(
-                        document.DocumentKey,
-                        $"Document '{document.DocumentKey}' reads as {length} bytes with SHA-256 {sha256}, not the verified {document.Length} bytes with {document.Sha256}.");
-                }
-
-                return md5!;
-            }
-        }
-
-        private static async Task<(string Sha256, string? Md5, long Length)> HashAsync(Stream source, bool md5, CancellationToken cancellationToken)
-        {
-            byte[] buffer = new byte[BufferSize];
-            using (IncrementalHash sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
-            using (IncrementalHash? md5Hash = md5 ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null)
-            {
-                long total = 0;
-                int read;
-                while ((read = await source.ReadAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    total += read;
-                    sha.AppendData(buffer, 0, read);
-                    md5Hash?.AppendData(buffer, 0, read);
-                }
-
-                return (FileSystemDocumentSink.Hex(sha.GetHashAndReset()), md5Hash is null ? null : FileSystemDocumentSink.Hex(md5Hash.GetHashAndReset()), total);
-            }
-        }
-
         private static string? Hex(byte[]? bytes) => bytes is null || bytes.Length == 0 ? null : FileSystemDocumentSink.Hex(bytes);
-
-        private static byte[] FromHex(string hex)
-        {
-            var bytes = new byte[hex.Length / 2];
-            for (int i = 0; i < bytes.Length; i++)
-            {
-                bytes[i] = Convert.ToByte(hex.Substring(2 * i, 2), 16);
-            }
-
-            return bytes;
-        }
-
-        /// <summary>A secret as the SDK's credential objects need it; only at this boundary, never stored elsewhere.</summary>
-        private static string Plain(SecureString secret)
-        {
-            IntPtr pointer = IntPtr.Zero;
-            try
-            {
-                pointer = Marshal.SecureStringToGlobalAllocUnicode(secret);
-                return Marshal.PtrToStringUni(pointer) ?? string.Empty;
-            }
-            finally
-            {
-                if (pointer != IntPtr.Zero)
-                {
-                    Marshal.ZeroFreeGlobalAllocUnicode(pointer);
-                }
-            }
-        }
 
         /// <summary>What the properties of a blob name showed.</summary>
         private readonly struct BlobState

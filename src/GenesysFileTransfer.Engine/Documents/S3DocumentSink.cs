@@ -14,6 +14,8 @@ using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 
+using GenesysFileTransfer.Engine.Secrets;
+
 namespace GenesysFileTransfer.Engine.Documents
 {
     /// <summary>How to reach an S3 or S3-compatible object store and which bucket each document goes to.</summary>
@@ -83,7 +85,6 @@ namespace GenesysFileTransfer.Engine.Documents
     public sealed class S3DocumentSink : IDocumentSink
     {
         private const string Sha256MetadataKey = "sha256";
-        private const int BufferSize = 81920;
         private readonly AmazonS3Client _client;
         private readonly bool _plainBody;
         private readonly S3DocumentSinkOptions _options;
@@ -149,7 +150,7 @@ namespace GenesysFileTransfer.Engine.Documents
 
             Description += string.IsNullOrEmpty(options.DefaultBucket) ? string.Empty : $" (default bucket {options.DefaultBucket})";
             _client = options.AccessKeyId != null && options.SecretAccessKey != null
-                ? new AmazonS3Client(new BasicAWSCredentials(options.AccessKeyId, Plain(options.SecretAccessKey)), config)
+                ? new AmazonS3Client(new BasicAWSCredentials(options.AccessKeyId, SecretText.Plain(options.SecretAccessKey)), config)
                 : new AmazonS3Client(config);
         }
 
@@ -186,7 +187,7 @@ namespace GenesysFileTransfer.Engine.Documents
             string bucket = BucketFor(document.Metadata.StorageBucketReference);
             string key = KeyFor(document.DocumentKey, document.FileName);
             string location = $"s3://{bucket}/{key}";
-            string md5 = document.Md5 ?? await HashContentAsync(document, cancellationToken).ConfigureAwait(false);
+            string md5 = document.Md5 ?? await DocumentHashing.ContentMd5Async(document, cancellationToken).ConfigureAwait(false);
 
             ObjectState state = await InspectAsync(document, md5, bucket, key, location, cancellationToken).ConfigureAwait(false);
             if (state.HoldsDocument)
@@ -245,8 +246,8 @@ namespace GenesysFileTransfer.Engine.Documents
                 InputStream = document.OpenContent(),
                 AutoCloseStream = true,
                 ContentType = string.IsNullOrEmpty(document.Metadata.ContentType) ? "application/octet-stream" : document.Metadata.ContentType,
-                ChecksumSHA256 = Convert.ToBase64String(FromHex(document.Sha256)),
-                MD5Digest = Convert.ToBase64String(FromHex(md5)),
+                ChecksumSHA256 = Convert.ToBase64String(DocumentHashing.FromHex(document.Sha256)),
+                MD5Digest = Convert.ToBase64String(DocumentHashing.FromHex(md5)),
             };
             if (ifMatch != null)
             {
@@ -339,7 +340,7 @@ namespace GenesysFileTransfer.Engine.Documents
                 using (GetObjectResponse response = await _client.GetObjectAsync(request, cancellationToken).ConfigureAwait(false))
                 using (Stream body = response.ResponseStream)
                 {
-                    var (sha256, _, length) = await HashAsync(body, md5: false, cancellationToken).ConfigureAwait(false);
+                    var (sha256, _, length) = await DocumentHashing.HashAsync(body, md5: false, cancellationToken).ConfigureAwait(false);
                     return length == document.Length && string.Equals(sha256, document.Sha256, StringComparison.OrdinalIgnoreCase);
                 }
             }
@@ -350,42 +351,6 @@ namespace GenesysFileTransfer.Engine.Documents
             catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
                 throw Translate(ex, location, "read back");
-            }
-        }
-
-        /// <summary>The MD5 of a document whose caller did not compute it; the SHA-256 is checked on the way.</summary>
-        private static async Task<string> HashContentAsync(DocumentToStore document, CancellationToken cancellationToken)
-        {
-            using (Stream content = document.OpenContent())
-            {
-                var (sha256, md5, length) = await HashAsync(content, md5: true, cancellationToken).ConfigureAwait(false);
-                if (length != document.Length || !string.Equals(sha256, document.Sha256, StringComparison.OrdinalIgnoreCase))
-                {
-                    throw new DocumentIntegrityException(
-                        document.DocumentKey,
-                        $"Document '{document.DocumentKey}' reads as {length} bytes with SHA-256 {sha256}, not the verified {document.Length} bytes with {document.Sha256}.");
-                }
-
-                return md5!;
-            }
-        }
-
-        private static async Task<(string Sha256, string? Md5, long Length)> HashAsync(Stream source, bool md5, CancellationToken cancellationToken)
-        {
-            byte[] buffer = new byte[BufferSize];
-            using (IncrementalHash sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
-            using (IncrementalHash? md5Hash = md5 ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null)
-            {
-                long total = 0;
-                int read;
-                while ((read = await source.ReadAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    total += read;
-                    sha.AppendData(buffer, 0, read);
-                    md5Hash?.AppendData(buffer, 0, read);
-                }
-
-                return (FileSystemDocumentSink.Hex(sha.GetHashAndReset()), md5Hash is null ? null : FileSystemDocumentSink.Hex(md5Hash.GetHashAndReset()), total);
             }
         }
 
@@ -501,33 +466,5 @@ namespace GenesysFileTransfer.Engine.Documents
             return new DocumentSinkException("DocumentSinkFailed", $"'{location}' could not be {verb}: {ex.Message}", isTransient: false, ex);
         }
 
-        private static byte[] FromHex(string hex)
-        {
-            var bytes = new byte[hex.Length / 2];
-            for (int i = 0; i < bytes.Length; i++)
-            {
-                bytes[i] = Convert.ToByte(hex.Substring(2 * i, 2), 16);
-            }
-
-            return bytes;
-        }
-
-        /// <summary>The secret as the SDK's credentials object needs it; only at this boundary, never stored elsewhere.</summary>
-        private static string Plain(SecureString secret)
-        {
-            IntPtr pointer = IntPtr.Zero;
-            try
-            {
-                pointer = Marshal.SecureStringToGlobalAllocUnicode(secret);
-                return Marshal.PtrToStringUni(pointer) ?? string.Empty;
-            }
-            finally
-            {
-                if (pointer != IntPtr.Zero)
-                {
-                    Marshal.ZeroFreeGlobalAllocUnicode(pointer);
-                }
-            }
-        }
     }
 }
