@@ -1,5 +1,6 @@
 using GenesysFileTransfer.Engine.Journal;
 using GenesysFileTransfer.Engine.Transfers;
+using static GenesysFileTransfer.Engine.Tests.Journal.JournalTestData;
 
 namespace GenesysFileTransfer.Engine.Tests.Journal;
 
@@ -9,7 +10,6 @@ namespace GenesysFileTransfer.Engine.Tests.Journal;
 [Collection(PostgresCollection.Name)]
 public sealed class DocumentOutboxContractTests
 {
-    private static readonly DateTimeOffset T0 = new(2026, 11, 24, 14, 45, 53, TimeSpan.Zero);
     private readonly PostgresServer _server;
 
     public DocumentOutboxContractTests(PostgresServer server) => _server = server;
@@ -337,25 +337,6 @@ public sealed class DocumentOutboxContractTests
         Assert.Equal(abandoned.OrderBy(k => k), setup.Outbox.GetOutbox(OutboxState.Abandoned).Select(i => i.DocumentKey).OrderBy(k => k));
     }
 
-    private static OutboxItem Item(string key, DateTimeOffset enqueuedAt, DateTimeOffset? nextAttemptAt = null, string source = "/data/outbox/invoice.pdf") => new()
-    {
-        DocumentKey = key,
-        Kind = "transfer",
-        TransferId = Guid.NewGuid(),
-        ConversationId = "conversation-1",
-        MessageId = "message-1",
-        Source = source,
-        FileName = "invoice.pdf",
-        ContentType = "application/pdf",
-        Sha256 = new string('a', 64),
-        Length = 4096,
-        MetadataJson = "{\"retentionDays\":30}",
-        State = OutboxState.Pending,
-        EnqueuedAt = enqueuedAt,
-        NextAttemptAt = nextAttemptAt ?? enqueuedAt,
-    };
-
-
     private static OutboxItem OperatorItem(string key, DateTimeOffset enqueuedAt) => new()
     {
         DocumentKey = key,
@@ -371,5 +352,4 @@ public sealed class DocumentOutboxContractTests
         EnqueuedAt = enqueuedAt,
         NextAttemptAt = enqueuedAt,
     };
-
 }

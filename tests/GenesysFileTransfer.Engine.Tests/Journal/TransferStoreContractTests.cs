@@ -2,6 +2,7 @@ using GenesysFileTransfer.Engine.Journal;
 using GenesysFileTransfer.Engine.Journal.Memory;
 using GenesysFileTransfer.Engine.Journal.Sqlite;
 using GenesysFileTransfer.Engine.Transfers;
+using static GenesysFileTransfer.Engine.Tests.Journal.JournalTestData;
 
 namespace GenesysFileTransfer.Engine.Tests.Journal;
 
@@ -13,7 +14,6 @@ namespace GenesysFileTransfer.Engine.Tests.Journal;
 [Collection(PostgresCollection.Name)]
 public class TransferStoreContractTests
 {
-    private static readonly DateTimeOffset T0 = new(2026, 11, 24, 14, 45, 53, TimeSpan.Zero);
     private readonly PostgresServer _server;
 
     public TransferStoreContractTests(PostgresServer server) => _server = server;
@@ -228,68 +228,6 @@ public class TransferStoreContractTests
         Assert.Equal(entries.Select(e => (e.Time, e.Event, e.MediaId, e.Detail)), read.Select(e => (e.Time, e.Event, e.MediaId, e.Detail)));
         Assert.Empty(store.Transfers.GetHistory(Guid.NewGuid()));
     }
-
-    private static JournalTransfer Transfer(string name, string status, DateTimeOffset createdAt)
-    {
-        string sha = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name + createdAt.Ticks))).ToLowerInvariant();
-        return new JournalTransfer
-        {
-            TransferId = Guid.NewGuid(),
-            IdempotencyKey = "sha256:" + sha + "|conversation:conversation-1|communication:communication-1",
-            ConversationId = "conversation-1",
-            CommunicationId = "communication-1",
-            FilePath = "/data/outbox/" + name,
-            FileName = name,
-            Length = 4096,
-            ContentType = "application/pdf",
-            Sha256 = sha,
-            ContentMd5 = "1B2M2Y8AsgTpgAmY7PhCfg==",
-            MediaId = "media-" + name,
-            Status = status,
-            MetadataJson = "{\"storageBucketReference\":\"3f2504e0-4f89-41d3-9a0c-0305e82c3301\"}",
-            CreatedAt = createdAt,
-            UpdatedAt = createdAt.AddTicks(1234567),
-        };
-    }
-
-    private static TransferHistoryEntry Entry(string @event) => new(T0, @event, "media-1", null);
-
-    private static JournalTransfer Copy(JournalTransfer t) => new()
-    {
-        TransferId = t.TransferId,
-        IdempotencyKey = t.IdempotencyKey,
-        ConversationId = t.ConversationId,
-        CommunicationId = t.CommunicationId,
-        FilePath = t.FilePath,
-        FileName = t.FileName,
-        Length = t.Length,
-        ContentType = t.ContentType,
-        Sha256 = t.Sha256,
-        ContentMd5 = t.ContentMd5,
-        MediaId = t.MediaId,
-        Status = t.Status,
-        MetadataJson = t.MetadataJson,
-        CreatedAt = t.CreatedAt,
-        UpdatedAt = t.UpdatedAt,
-    };
-
-    private static OutboxItem Item(string key, DateTimeOffset enqueuedAt, DateTimeOffset? nextAttemptAt = null, string source = "/data/outbox/invoice.pdf") => new()
-    {
-        DocumentKey = key,
-        Kind = "transfer",
-        TransferId = Guid.NewGuid(),
-        ConversationId = "conversation-1",
-        MessageId = "message-1",
-        Source = source,
-        FileName = "invoice.pdf",
-        ContentType = "application/pdf",
-        Sha256 = new string('a', 64),
-        Length = 4096,
-        MetadataJson = "{\"retentionDays\":30}",
-        State = OutboxState.Pending,
-        EnqueuedAt = enqueuedAt,
-        NextAttemptAt = nextAttemptAt ?? enqueuedAt,
-    };
 
     /// <summary>One store under test; the in-memory one keeps no outbox, as a connection without a journal does not.</summary>
     private sealed class ContractStore : IDisposable
