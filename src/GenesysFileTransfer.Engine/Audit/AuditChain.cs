@@ -16,7 +16,7 @@ namespace GenesysFileTransfer.Engine.Audit
     /// each file a checkpoint (<c>&lt;file&gt;.checkpoint</c>) holds the last sequence number and hash, keyed with
     /// HMAC-SHA256 when an audit key is configured, so a tail cut off the file is detected, and without the key a
     /// rewritten chain cannot be given a matching checkpoint. Writers in any number of processes take an exclusive lock
-    /// on <c>&lt;file&gt;.lock</c> for each record, so the file holds one unbroken chain.
+    /// on <c>&lt;file&gt;.lock</c> for each batch of records, so the file holds one unbroken chain.
     /// </summary>
     public static class AuditChain
     {
@@ -28,8 +28,6 @@ namespace GenesysFileTransfer.Engine.Audit
         internal static readonly Regex Tail = new Regex(
             ",\"seq\":(?<seq>[0-9]+),\"prev\":\"(?<prev>[0-9a-f]{64})\",\"hash\":\"(?<hash>[0-9a-f]{64})\"\\}$",
             RegexOptions.CultureInvariant);
-
-        private static readonly Dictionary<string, object> ProcessLocks = new Dictionary<string, object>(StringComparer.Ordinal);
 
         public static string CheckpointPath(string file) => file + ".checkpoint";
 
@@ -69,40 +67,11 @@ namespace GenesysFileTransfer.Engine.Audit
         /// <summary>
         /// Appends one record (a JSON object without its closing brace and newline) to <paramref name="file"/> as the
         /// next link of its chain, and updates the checkpoint, under the file's lock. Returns the sequence number.
+        /// Concurrent callers in this process are written together (<see cref="AuditChainWriter"/>).
         /// </summary>
-        internal static long Append(string file, string body, byte[]? key)
-        {
-            object gate;
-            lock (ProcessLocks)
-            {
-                if (!ProcessLocks.TryGetValue(file, out gate!))
-                {
-                    gate = new object();
-                    ProcessLocks[file] = gate;
-                }
-            }
+        internal static long Append(string file, string body, byte[]? key) => AuditChainWriter.For(file).Append(body, key);
 
-            lock (gate)
-            {
-                using FileStream held = AcquireLock(file);
-                (long lastSeq, string lastHash) = ReadLast(file);
-                long seq = lastSeq + 1;
-                string canonical = body + ",\"seq\":" + seq.ToString(CultureInfo.InvariantCulture) + ",\"prev\":\"" + lastHash + "\"}";
-                string hash = Sha256Hex(canonical);
-                string line = body + ",\"seq\":" + seq.ToString(CultureInfo.InvariantCulture) + ",\"prev\":\"" + lastHash + "\",\"hash\":\"" + hash + "\"}\n";
-                byte[] bytes = Encoding.UTF8.GetBytes(line);
-                using (var stream = new FileStream(file, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
-                {
-                    stream.Write(bytes, 0, bytes.Length);
-                    stream.Flush(flushToDisk: false);
-                }
-
-                WriteCheckpoint(file, seq, hash, key);
-                return seq;
-            }
-        }
-
-        private static FileStream AcquireLock(string file)
+        internal static FileStream AcquireLock(string file)
         {
             var watch = System.Diagnostics.Stopwatch.StartNew();
             for (int attempt = 0; ; attempt++)
@@ -118,7 +87,7 @@ namespace GenesysFileTransfer.Engine.Audit
             }
         }
 
-        private static void WriteCheckpoint(string file, long seq, string hash, byte[]? key)
+        internal static void WriteCheckpoint(string file, long seq, string hash, byte[]? key)
         {
             string name = Path.GetFileName(file);
             string json = "{\"file\":\"" + name + "\",\"seq\":" + seq.ToString(CultureInfo.InvariantCulture) + ",\"hash\":\"" + hash + "\""

@@ -139,6 +139,52 @@ public sealed class AuditChainTests : IDisposable
         Assert.Equal(200, result.Records);
     }
 
+    [Fact]
+    public void EveryConcurrentWriterFindsItsRecordInTheFileWhenWriteReturns()
+    {
+        // Writers queued behind another batch are written together; none may return before its own record is on file.
+        using AuditLog log = AuditLog.Open(_folder, Key);
+        var missing = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.For(0, 120, new ParallelOptions { MaxDegreeOfParallelism = 12 }, i =>
+        {
+            string detail = "writer-" + i + "-done";
+            log.Write(new AuditRecord(AuditOperations.Validate, AuditOutcomes.Success) { Detail = detail });
+            string file = Directory.GetFiles(_folder, "audit-*.jsonl").Single();
+            using var reader = new StreamReader(new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+            if (!reader.ReadToEnd().Contains("\"" + detail + "\"", StringComparison.Ordinal)) missing.Add(detail);
+        });
+
+        Assert.Empty(missing);
+        AuditLogVerification result = AuditLogVerifier.Verify(Directory.GetFiles(_folder, "audit-*.jsonl").Single(), Key);
+        Assert.Equal(AuditLogStatus.Intact, result.Status);
+        Assert.Equal(120, result.Records);
+        Assert.True(result.CheckpointVerified);
+    }
+
+    [Fact]
+    public void ARecordAppendedByAnotherWriterIsChainedOntoNotOverwritten()
+    {
+        string file = WriteLog(2);
+        // Another process appends record 3 (it read the same tail, so it links to record 2).
+        string last = Lines(file)[1];
+        string lastHash = last.Substring(last.Length - 66, 64);
+        string canonical = "{\"Operation\":\"Validate\",\"Detail\":\"from another process\",\"seq\":3,\"prev\":\"" + lastHash + "\"}";
+        File.AppendAllText(file, canonical.Substring(0, canonical.Length - 1) + ",\"hash\":\"" + AuditChain.Sha256Hex(canonical) + "\"}\n");
+
+        using (AuditLog log = AuditLog.Open(_folder, null))
+        {
+            log.Write(new AuditRecord(AuditOperations.Validate, AuditOutcomes.Success) { Detail = "after the other writer" });
+        }
+
+        List<string> lines = Lines(file);
+        Assert.Equal(4, lines.Count);
+        Assert.Contains("\"seq\":4,", lines[3]);
+        Assert.Contains("after the other writer", lines[3]);
+        AuditLogVerification result = AuditLogVerifier.Verify(file, null);
+        Assert.Equal(AuditLogStatus.Intact, result.Status);
+        Assert.Equal(4, result.Records);
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }

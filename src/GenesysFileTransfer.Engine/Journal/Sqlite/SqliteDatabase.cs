@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Threading;
 using Microsoft.Data.Sqlite;
 using SQLitePCL;
@@ -21,12 +23,13 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
         private static readonly object Marker = new object();
 
         /// <summary>
-        /// One gate per journal file for this process's write transactions. SQLite lets one writer in at a time and
-        /// makes the others poll with growing sleeps (up to 100 ms each), which under many concurrent callbacks turns
-        /// into long, uneven waits; threads of one process queue here instead and enter as soon as the writer before
-        /// them commits. Other processes still meet at SQLite's lock (busy_timeout).
+        /// One write queue per journal file for this process's write transactions. SQLite lets one writer in at a time
+        /// and makes the others poll with growing sleeps (up to 100 ms each), which under many concurrent callbacks
+        /// turns into long, uneven waits; threads of one process queue here instead, and whoever writes next commits
+        /// everything queued so far in one transaction (<see cref="InTransaction"/>). Other processes still meet at
+        /// SQLite's lock (busy_timeout).
         /// </summary>
-        private static readonly ConcurrentDictionary<string, object> WriterGates = new ConcurrentDictionary<string, object>(StringComparer.Ordinal);
+        private static readonly ConcurrentDictionary<string, WriteGroup> WriteGroups = new ConcurrentDictionary<string, WriteGroup>(StringComparer.Ordinal);
 
         /// <summary>
         /// The native connections this process has set the PRAGMAs on. Keyed by the native handle, which the pool keeps
@@ -37,12 +40,12 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
         private readonly string _connectionString;
         private int _disposed;
         private long _connectionsPrepared;
-        private readonly object _writerGate;
+        private readonly WriteGroup _writeGroup;
 
         public SqliteDatabase(string path)
         {
             Location = path;
-            _writerGate = WriterGates.GetOrAdd(path, _ => new object());
+            _writeGroup = WriteGroups.GetOrAdd(path, _ => new WriteGroup());
             _connectionString = new SqliteConnectionStringBuilder
             {
                 DataSource = path,
@@ -58,17 +61,25 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
         /// <summary>Statements and commits run on any journal file by this process (a measure of the journal's cost per file).</summary>
         public static long Statements => Interlocked.Read(ref _statements);
 
+        /// <summary>Write transactions of this process waiting for the one being written on this file.</summary>
+        internal int QueuedWrites
+        {
+            get
+            {
+                lock (_writeGroup.Gate)
+                {
+                    return _writeGroup.Queue.Count;
+                }
+            }
+        }
+
         /// <summary>Native connections this instance has set the PRAGMAs on (new connections, not calls).</summary>
         internal long ConnectionsPrepared => Interlocked.Read(ref _connectionsPrepared);
 
         /// <summary>Runs <paramref name="work"/> on an open connection; <paramref name="action"/> completes "could not …" in errors.</summary>
         public T Run<T>(string action, Func<SqliteConnection, T> work)
         {
-            if (Volatile.Read(ref _disposed) != 0)
-            {
-                throw new ObjectDisposedException(nameof(SqliteTransferJournal), $"The transfer journal '{Location}' is closed.");
-            }
-
+            ThrowIfDisposed();
             try
             {
                 using var connection = new SqliteConnection(_connectionString);
@@ -113,19 +124,165 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
         /// first read, so no other process can change what was read before this one writes. Committed when
         /// <paramref name="work"/> returns, rolled back when it throws.
         /// </summary>
-        /// <remarks>Write transactions of this process on the same file take turns at a gate first (see <see cref="WriterGates"/>).</remarks>
-        public T InTransaction<T>(string action, Func<SqliteConnection, SqliteTransaction, T> work) =>
-            Run(action, connection =>
+        /// <remarks>
+        /// Group commit: write transactions of this process on the same file queue (see <see cref="WriteGroups"/>); a
+        /// caller that finds another batch being written waits, and the next caller to write takes every queued work
+        /// into one transaction, each inside its own savepoint. A work that throws is rolled back to its savepoint
+        /// alone and its caller gets the exception; the others commit together, with one synchronous flush for all of
+        /// them. Each caller returns only after the commit that holds its work, so nothing is acknowledged early; the
+        /// works of a batch run one after another, each seeing the ones before it, as if they had taken turns.
+        /// </remarks>
+        public T InTransaction<T>(string action, Func<SqliteConnection, SqliteTransaction, T> work)
+        {
+            ThrowIfDisposed();
+            var mine = new PendingWork(action, (connection, transaction) => work(connection, transaction));
+            List<PendingWork> batch;
+            lock (_writeGroup.Gate)
             {
-                lock (_writerGate)
+                _writeGroup.Queue.Add(mine);
+                while (_writeGroup.Writing && !mine.Done)
                 {
-                    using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
-                    T result = work(connection, transaction);
-                    Interlocked.Increment(ref _statements);
-                    transaction.Commit();
-                    return result;
+                    Monitor.Wait(_writeGroup.Gate);
                 }
-            });
+
+                if (!mine.Done)
+                {
+                    _writeGroup.Writing = true;
+                    batch = _writeGroup.Queue;
+                    _writeGroup.Queue = new List<PendingWork>();
+                }
+                else
+                {
+                    batch = null!;
+                }
+            }
+
+            if (batch != null)
+            {
+                try
+                {
+                    CommitBatch(batch);
+                }
+                finally
+                {
+                    lock (_writeGroup.Gate)
+                    {
+                        // Marked under the gate, so a waiting caller sees its work's outcome together with its flag.
+                        foreach (PendingWork pending in batch)
+                        {
+                            pending.Done = true;
+                        }
+
+                        _writeGroup.Writing = false;
+                        Monitor.PulseAll(_writeGroup.Gate);
+                    }
+                }
+            }
+
+            if (mine.Failure is SqliteException sqlite)
+            {
+                throw new TransferJournalException(Location, $"The transfer journal '{Location}' could not {action}: {sqlite.Message}", sqlite);
+            }
+
+            if (mine.Failure != null)
+            {
+                ExceptionDispatchInfo.Capture(mine.Failure).Throw();
+            }
+
+            return (T)mine.Value!;
+        }
+
+        private void CommitBatch(List<PendingWork> batch)
+        {
+            try
+            {
+                using var connection = new SqliteConnection(_connectionString);
+                connection.Open();
+                Prepare(connection);
+                using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
+                if (batch.Count == 1)
+                {
+                    // Alone: no savepoint needed; a throw leaves the transaction uncommitted (rolled back on dispose).
+                    try
+                    {
+                        batch[0].Value = batch[0].Work(connection, transaction);
+                    }
+                    catch (Exception ex)
+                    {
+                        batch[0].Failure = ex;
+                        return;
+                    }
+                }
+                else
+                {
+                    foreach (PendingWork pending in batch)
+                    {
+                        Execute(connection, transaction, "SAVEPOINT batch_item;");
+                        try
+                        {
+                            pending.Value = pending.Work(connection, transaction);
+                        }
+                        catch (Exception ex)
+                        {
+                            pending.Failure = ex;
+                            Execute(connection, transaction, "ROLLBACK TO batch_item;");
+                        }
+
+                        Execute(connection, transaction, "RELEASE batch_item;");
+                    }
+                }
+
+                Interlocked.Increment(ref _statements);
+                transaction.Commit();
+            }
+            catch (Exception ex)
+            {
+                // The transaction did not commit: none of the batch's works was recorded.
+                foreach (PendingWork pending in batch)
+                {
+                    pending.Failure ??= ex;
+                    pending.Value = null;
+                }
+            }
+        }
+
+        private void ThrowIfDisposed()
+        {
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                throw new ObjectDisposedException(nameof(SqliteTransferJournal), $"The transfer journal '{Location}' is closed.");
+            }
+        }
+
+        /// <summary>The write queue of one journal file in this process.</summary>
+        private sealed class WriteGroup
+        {
+            public readonly object Gate = new object();
+
+            public List<PendingWork> Queue = new List<PendingWork>();
+
+            public bool Writing;
+        }
+
+        private sealed class PendingWork
+        {
+            public PendingWork(string action, Func<SqliteConnection, SqliteTransaction, object?> work)
+            {
+                Action = action;
+                Work = work;
+            }
+
+            public string Action { get; }
+
+            public Func<SqliteConnection, SqliteTransaction, object?> Work { get; }
+
+            public object? Value { get; set; }
+
+            public Exception? Failure { get; set; }
+
+            // Set and read only under the group's gate.
+            public bool Done { get; set; }
+        }
 
         public void Dispose()
         {
