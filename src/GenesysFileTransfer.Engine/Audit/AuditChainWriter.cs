@@ -6,17 +6,16 @@ using System.IO;
 using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Text;
-using System.Threading;
+using GenesysFileTransfer.Engine.Concurrency;
 
 namespace GenesysFileTransfer.Engine.Audit
 {
     /// <summary>
-    /// Appends records to one chained audit file for every writer in this process, with group commit: a caller whose
-    /// record arrives while another batch is being written waits, and the next writer takes every record queued by then
-    /// in one turn — one file lock, one append, one checkpoint for the lot. Each caller still returns only once its own
-    /// record is in the file, so "written" means what it did when every record took its own turn; under load (a
-    /// listener answering many callbacks at once) the lock, the tail read and the checkpoint rewrite are paid once per
-    /// batch instead of once per record.
+    /// Appends records to one chained audit file for every writer in this process, with group commit
+    /// (<see cref="GroupCommit{T}"/>): records that arrive while another batch is being written go in together — one
+    /// file lock, one append, one checkpoint for the lot. Each caller still returns only once its own record is in the
+    /// file; under load (a listener answering many callbacks at once) the lock and the checkpoint rewrite are paid once
+    /// per batch instead of once per record.
     /// </summary>
     internal sealed class AuditChainWriter
     {
@@ -24,9 +23,7 @@ namespace GenesysFileTransfer.Engine.Audit
         private static readonly ConcurrentDictionary<string, AuditChainWriter> Writers = new ConcurrentDictionary<string, AuditChainWriter>(StringComparer.Ordinal);
 
         private readonly string _file;
-        private readonly object _gate = new object();
-        private List<PendingRecord> _queue = new List<PendingRecord>();
-        private bool _writing;
+        private readonly GroupCommit<PendingRecord> _batches;
 
         // The end of the chain as this process left it. When the file still has the length it had after our last
         // batch, nobody else has appended since and the tail need not be read again; any other length (another
@@ -35,7 +32,11 @@ namespace GenesysFileTransfer.Engine.Audit
         private long _knownSeq;
         private string _knownHash = AuditChain.Genesis;
 
-        private AuditChainWriter(string file) => _file = file;
+        private AuditChainWriter(string file)
+        {
+            _file = file;
+            _batches = new GroupCommit<PendingRecord>(WriteBatch);
+        }
 
         public static AuditChainWriter For(string file) => Writers.GetOrAdd(file, path => new AuditChainWriter(path));
 
@@ -43,49 +44,11 @@ namespace GenesysFileTransfer.Engine.Audit
         public long Append(string body, byte[]? key)
         {
             var mine = new PendingRecord(body, key);
-            List<PendingRecord> batch;
-            lock (_gate)
-            {
-                _queue.Add(mine);
-                while (_writing && !mine.Done)
-                {
-                    Monitor.Wait(_gate);
-                }
-
-                if (mine.Done)
-                {
-                    return mine.Result();
-                }
-
-                // This caller writes the next batch: its own record and every one queued while the last batch was written.
-                _writing = true;
-                batch = _queue;
-                _queue = new List<PendingRecord>();
-            }
-
-            try
-            {
-                WriteBatch(batch);
-            }
-            finally
-            {
-                lock (_gate)
-                {
-                    // Marked under the gate, so a waiting caller sees its record's outcome together with its flag.
-                    foreach (PendingRecord record in batch)
-                    {
-                        record.Done = true;
-                    }
-
-                    _writing = false;
-                    Monitor.PulseAll(_gate);
-                }
-            }
-
+            _batches.Submit(mine);
             return mine.Result();
         }
 
-        private void WriteBatch(List<PendingRecord> batch)
+        private void WriteBatch(IReadOnlyList<PendingRecord> batch)
         {
             try
             {
@@ -140,9 +103,6 @@ namespace GenesysFileTransfer.Engine.Audit
             public long Seq { get; set; }
 
             public ExceptionDispatchInfo? Failure { get; set; }
-
-            // Set and read only under the writer's gate.
-            public bool Done { get; set; }
 
             public long Result()
             {

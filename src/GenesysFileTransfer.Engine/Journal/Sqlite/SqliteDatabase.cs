@@ -6,6 +6,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 using Microsoft.Data.Sqlite;
+using GenesysFileTransfer.Engine.Concurrency;
 using SQLitePCL;
 
 namespace GenesysFileTransfer.Engine.Journal.Sqlite
@@ -29,7 +30,7 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
         /// everything queued so far in one transaction (<see cref="InTransaction"/>). Other processes still meet at
         /// SQLite's lock (busy_timeout).
         /// </summary>
-        private static readonly ConcurrentDictionary<string, WriteGroup> WriteGroups = new ConcurrentDictionary<string, WriteGroup>(StringComparer.Ordinal);
+        private static readonly ConcurrentDictionary<string, GroupCommit<PendingWork>> WriteGroups = new ConcurrentDictionary<string, GroupCommit<PendingWork>>(StringComparer.Ordinal);
 
         /// <summary>
         /// The native connections this process has set the PRAGMAs on. Keyed by the native handle, which the pool keeps
@@ -40,12 +41,12 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
         private readonly string _connectionString;
         private int _disposed;
         private long _connectionsPrepared;
-        private readonly WriteGroup _writeGroup;
+        private readonly GroupCommit<PendingWork> _writeGroup;
 
         public SqliteDatabase(string path)
         {
             Location = path;
-            _writeGroup = WriteGroups.GetOrAdd(path, _ => new WriteGroup());
+            _writeGroup = WriteGroups.GetOrAdd(path, _ => new GroupCommit<PendingWork>(CommitBatch));
             _connectionString = new SqliteConnectionStringBuilder
             {
                 DataSource = path,
@@ -64,13 +65,7 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
         /// <summary>Write transactions of this process waiting for the one being written on this file.</summary>
         internal int QueuedWrites
         {
-            get
-            {
-                lock (_writeGroup.Gate)
-                {
-                    return _writeGroup.Queue.Count;
-                }
-            }
+            get { return _writeGroup.Queued; }
         }
 
         /// <summary>Native connections this instance has set the PRAGMAs on (new connections, not calls).</summary>
@@ -135,50 +130,8 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
         public T InTransaction<T>(string action, Func<SqliteConnection, SqliteTransaction, T> work)
         {
             ThrowIfDisposed();
-            var mine = new PendingWork(action, (connection, transaction) => work(connection, transaction));
-            List<PendingWork> batch;
-            lock (_writeGroup.Gate)
-            {
-                _writeGroup.Queue.Add(mine);
-                while (_writeGroup.Writing && !mine.Done)
-                {
-                    Monitor.Wait(_writeGroup.Gate);
-                }
-
-                if (!mine.Done)
-                {
-                    _writeGroup.Writing = true;
-                    batch = _writeGroup.Queue;
-                    _writeGroup.Queue = new List<PendingWork>();
-                }
-                else
-                {
-                    batch = null!;
-                }
-            }
-
-            if (batch != null)
-            {
-                try
-                {
-                    CommitBatch(batch);
-                }
-                finally
-                {
-                    lock (_writeGroup.Gate)
-                    {
-                        // Marked under the gate, so a waiting caller sees its work's outcome together with its flag.
-                        foreach (PendingWork pending in batch)
-                        {
-                            pending.Done = true;
-                        }
-
-                        _writeGroup.Writing = false;
-                        Monitor.PulseAll(_writeGroup.Gate);
-                    }
-                }
-            }
-
+            var mine = new PendingWork(this, (connection, transaction) => work(connection, transaction));
+            _writeGroup.Submit(mine);
             if (mine.Failure is SqliteException sqlite)
             {
                 throw new TransferJournalException(Location, $"The transfer journal '{Location}' could not {action}: {sqlite.Message}", sqlite);
@@ -192,13 +145,15 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
             return (T)mine.Value!;
         }
 
-        private void CommitBatch(List<PendingWork> batch)
+        /// <summary>Runs a batch on a connection of its first work's instance (every instance on a file reaches it alike).</summary>
+        private static void CommitBatch(IReadOnlyList<PendingWork> batch)
         {
             try
             {
-                using var connection = new SqliteConnection(_connectionString);
+                SqliteDatabase owner = batch[0].Owner;
+                using var connection = new SqliteConnection(owner._connectionString);
                 connection.Open();
-                Prepare(connection);
+                owner.Prepare(connection);
                 using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
                 if (batch.Count == 1)
                 {
@@ -254,34 +209,21 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
             }
         }
 
-        /// <summary>The write queue of one journal file in this process.</summary>
-        private sealed class WriteGroup
-        {
-            public readonly object Gate = new object();
-
-            public List<PendingWork> Queue = new List<PendingWork>();
-
-            public bool Writing;
-        }
-
         private sealed class PendingWork
         {
-            public PendingWork(string action, Func<SqliteConnection, SqliteTransaction, object?> work)
+            public PendingWork(SqliteDatabase owner, Func<SqliteConnection, SqliteTransaction, object?> work)
             {
-                Action = action;
+                Owner = owner;
                 Work = work;
             }
 
-            public string Action { get; }
+            public SqliteDatabase Owner { get; }
 
             public Func<SqliteConnection, SqliteTransaction, object?> Work { get; }
 
             public object? Value { get; set; }
 
             public Exception? Failure { get; set; }
-
-            // Set and read only under the group's gate.
-            public bool Done { get; set; }
         }
 
         public void Dispose()
