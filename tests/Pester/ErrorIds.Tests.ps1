@@ -162,6 +162,26 @@ Describe 'Sync-GcFileTransferDocument errors, one per document' {
         $document.LastError | Should -BeLike 'DocumentSourceUnreadable:*'
     }
 
+    It 'reports DocumentArchiveFailed when the staging folder beside the journal cannot be made, and keeps the document pending' {
+        $pending = New-DeliveredJournal 'staging'
+        # A file where the sync stages each document (document-staging, beside the journal): nothing can be copied there.
+        $blocker = Join-Path (Split-Path $pending.JournalPath -Parent) 'document-staging'
+        Set-Content -LiteralPath $blocker -Value 'a file, not a folder'
+
+        $archived = Sync-GcFileTransferDocument -Destination (Join-Path $TestDrive 'staging/dms') -JournalPath $pending.JournalPath -AuditLogPath (Join-Path $TestDrive 'staging/audit') -ErrorVariable problems -ErrorAction SilentlyContinue
+
+        $archived | Should -BeNullOrEmpty
+        $problems.Count | Should -Be 1
+        $problems[0].FullyQualifiedErrorId | Should -Be 'DocumentArchiveFailed,GenesysFileTransfer.Commands.SyncGcFileTransferDocumentCommand'
+        $problems[0].CategoryInfo.Category | Should -Be 'InvalidOperation'
+        "$($problems[0].TargetObject)" | Should -Be $pending.Key
+        $problems[0].Exception.Message | Should -Match 'document-staging'
+        Join-Path $TestDrive 'staging/dms/transfer' | Should -Not -Exist
+        $document = Get-GcFileTransferDocument -DocumentKey $pending.Key -JournalPath $pending.JournalPath
+        "$($document.State)" | Should -Be 'Pending'
+        $document.LastError | Should -BeLike 'DocumentArchiveFailed:*'
+    }
+
     It 'reports DocumentSourceRefused for an attachment URL answered 403, and writes nothing' {
         $journalPath = Join-Path $TestDrive 'refused/journal.db'
         $secretText = 'pester-open-messaging-secret-0123'
