@@ -1,5 +1,7 @@
 # Documented error ids no other test raised, each provoked the way a user meets it and matched as the literal a
-# script filters on (the part of FullyQualifiedErrorId before the comma).
+# script filters on (the part of FullyQualifiedErrorId before the comma), with its category and target: a second
+# process that holds a file or moves it on while this one is paused (two real processes), a staging folder that cannot
+# be made. UnexpectedError, the catch-all for bugs that nothing provokes on purpose, through the mapping the cmdlets use.
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
@@ -274,5 +276,38 @@ Describe 'Two processes on one transfer' {
         $journaled = Get-GcFileTransfer -TransferId $uploaded.TransferId -JournalPath $journalPath
         "$($journaled.Status)" | Should -Be 'Valid'
         @($journaled.History | Where-Object Event -EQ 'valid').Count | Should -Be 1
+    }
+}
+
+Describe 'The catch-all for failures nobody foresaw' {
+    BeforeAll {
+        # No command can be made to fail this way on purpose (that would be a bug), so the mapping every cmdlet turns
+        # an engine failure into an error record with is called directly, as the cmdlets call it.
+        # Called through PowerShell's binder (not MethodInfo.Invoke), which hands the method the objects themselves.
+        $errorRecords = [GenesysFileTransfer.Commands.SendGcFileCommand].Assembly.GetType('GenesysFileTransfer.Commands.Infrastructure.ErrorRecords', $true)
+    }
+
+    It 'makes an exception of no known kind UnexpectedError, NotSpecified, with the file as target and its name first' {
+        $path = Join-Path $TestDrive 'unexpected/statement.pdf'
+        $bug = [System.NotImplementedException]::new('a step nobody wrote')
+
+        $record = $errorRecords::From($bug, $path)
+
+        $record.FullyQualifiedErrorId | Should -Be 'UnexpectedError'
+        $record.CategoryInfo.Category | Should -Be 'NotSpecified'
+        $record.TargetObject | Should -Be $path
+        [object]::ReferenceEquals($record.Exception, $bug) | Should -BeTrue
+        $record.ErrorDetails.Message | Should -Be 'statement.pdf: a step nobody wrote'
+    }
+
+    It 'keeps the transfer as the target of UnexpectedError for a failure of a transfer' {
+        $delivered = New-DeliveredJournal 'unexpected-transfer'
+
+        $record = $errorRecords::From([System.InvalidCastException]::new('a value of an unforeseen shape'), $delivered.Transfer)
+
+        $record.FullyQualifiedErrorId | Should -Be 'UnexpectedError'
+        $record.CategoryInfo.Category | Should -Be 'NotSpecified'
+        [object]::ReferenceEquals($record.TargetObject, $delivered.Transfer.PSObject.BaseObject) | Should -BeTrue
+        $record.ErrorDetails.Message | Should -Be "$($delivered.File.Name): a value of an unforeseen shape"
     }
 }
