@@ -342,6 +342,40 @@ Describe 'Start-GcWebhookListener with the emulator' {
         @(Get-Outbox $journalPath | Where-Object AttachmentId -EQ $transfer.MediaId).Count | Should -Be 0
     }
 
+    It 'takes a sender that hangs up mid-body as an audited refusal, writes no error record, and keeps serving' {
+        $before = $output.Count
+        $errorsBefore = $shell.Streams.Error.Count
+        $uri = [Uri] $prefix
+        # Headers that declare 500 bytes, 14 of them, then the connection closes.
+        $client = [System.Net.Sockets.TcpClient]::new()
+        try {
+            $client.Connect($uri.Host, $uri.Port)
+            $head = [System.Text.Encoding]::ASCII.GetBytes("POST $($uri.AbsolutePath) HTTP/1.1`r`nHost: $($uri.Authority)`r`nContent-Type: application/json`r`nContent-Length: 500`r`n`r`n{`"id`":`"msg-cut")
+            $client.GetStream().Write($head, 0, $head.Length)
+            $client.GetStream().Flush()
+        }
+        finally { $client.Dispose() }
+        $cut = @(Wait-Output ($before + 1))[-1]
+        $after = '{"id":"msg-after-cut","type":"Text","direction":"Outbound","text":"still listening"}'
+        $answer = (Send-Callback $prefix $after).GetAwaiter().GetResult()
+        $results = Wait-Output ($before + 2)
+
+        $cut.Reason | Should -Be 'body-incomplete'
+        $cut.StatusCode | Should -Be 400
+        $cut.Outcome | Should -Be 'refused'
+        $cut.BodyLength | Should -Be 14
+        $shell.Streams.Error.Count | Should -Be $errorsBefore -Because 'a sender hanging up is not a failure of the listener'
+        $shell.InvocationStateInfo.State | Should -Be 'Running'
+        [int] $answer.StatusCode | Should -Be 200
+        $results[-1].EventId | Should -Be 'msg-after-cut'
+        $results[-1].Outcome | Should -Be 'accepted'
+        $record = (Get-AuditText $auditPath) -split "`n" | Where-Object { $_ } | ConvertFrom-Json | Where-Object errorCode -EQ 'body-incomplete'
+        @($record).Count | Should -Be 1
+        $record.operation | Should -Be 'webhook'
+        $record.outcome | Should -Be 'refused'
+        $record.bytes | Should -Be 14
+    }
+
     It 'stops on Ctrl+C and frees its prefix' {
         $shell.Stop()
 

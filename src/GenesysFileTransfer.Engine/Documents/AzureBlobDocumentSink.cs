@@ -553,7 +553,8 @@ namespace GenesysFileTransfer.Engine.Documents
                 return new DocumentSinkException("DocumentSinkAccessDenied", Scrub($"'{location}' could not be {verb}: signing in to Azure failed: {FirstLine(ex.Message)}"), isTransient: false, ex);
             }
 
-            return new DocumentSinkException("DocumentSinkFailed", Scrub($"'{location}' could not be {verb}: {FirstLine(ex.Message)}"), isTransient: false, ex);
+            // No known kind (the service answered, the SDK failed anyway): the archive's one id for what nobody foresaw.
+            return new DocumentArchiveException("DocumentArchiveFailed", Scrub($"'{location}' could not be {verb}: {FirstLine(ex.Message)}"), isTransient: false, ex);
         }
 
         /// <summary>Signatures, keys and connection-string secrets out of a message.</summary>

@@ -99,7 +99,9 @@ namespace GenesysFileTransfer.Engine.Documents
         {
             if (string.IsNullOrWhiteSpace(localPath))
             {
-                throw new DocumentSourceException("DocumentSourceMissing", $"Document '{item.DocumentKey}' has no source to read.", isTransient: false, notFound: true);
+                // Every writer of the outbox names a source (the delivered file's path, the callback's attachment URL); an
+                // item without one has nothing to read, exactly like a file that is gone.
+                throw new DocumentSourceException("DocumentSourceNotFound", $"Document '{item.DocumentKey}' names no file to read.", isTransient: false, notFound: true);
             }
 
             Stream source;

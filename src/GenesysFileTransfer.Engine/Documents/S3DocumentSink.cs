@@ -417,9 +417,10 @@ namespace GenesysFileTransfer.Engine.Documents
 
         /// <summary>
         /// Sorts SDK failures into "the store is down, try later" and "the store refuses this", with S3's error code,
-        /// never anything from the credentials.
+        /// never anything from the credentials. A failure of no known kind (the store answered, the SDK failed anyway)
+        /// is DocumentArchiveFailed, the archive's one id for what nobody foresaw; the document stays in the outbox.
         /// </summary>
-        private static DocumentArchiveException Translate(Exception ex, string location, string verb)
+        internal static DocumentArchiveException Translate(Exception ex, string location, string verb)
         {
             if (ex is AmazonS3Exception s3 && s3.StatusCode != 0)
             {
@@ -463,7 +464,7 @@ namespace GenesysFileTransfer.Engine.Documents
                 return new DocumentSinkException("DocumentSinkConfiguration", $"'{location}' could not be {verb}: {ex.Message}", isTransient: false, ex);
             }
 
-            return new DocumentSinkException("DocumentSinkFailed", $"'{location}' could not be {verb}: {ex.Message}", isTransient: false, ex);
+            return new DocumentArchiveException("DocumentArchiveFailed", $"'{location}' could not be {verb}: {ex.Message}", isTransient: false, ex);
         }
 
     }

@@ -206,13 +206,30 @@ namespace GenesysFileTransfer.Engine.Webhooks
                 bool post = string.Equals(request.HttpMethod, "POST", StringComparison.OrdinalIgnoreCase);
                 if (post && request.ContentLength64 <= max)
                 {
-                    body = await ReadBodyAsync(context, max, BodyTimeout).ConfigureAwait(false);
-                    if (body is null && _timedOut.Remove(context))
+                    BodyRead read = await ReadBodyAsync(context, max, BodyTimeout).ConfigureAwait(false);
+                    if (read.TimedOut)
                     {
                         // The sender did not deliver its body in time: the connection is already closed.
                         onResult(_processor.Refuse(408, WebhookReasons.BodyTimeout, $"The body did not arrive within {BodyTimeout.TotalSeconds} s; the connection was closed.", 0, info));
                         return;
                     }
+
+                    if (read.Cut)
+                    {
+                        // The sender hung up (or its connection broke) before its body was complete: nobody is left to
+                        // answer, and nothing arrived that could be recorded. Its retry is processed as new.
+                        Abort(context.Response);
+                        long declared = request.ContentLength64;
+                        onResult(_processor.Refuse(
+                            400,
+                            WebhookReasons.BodyIncomplete,
+                            $"The sender closed the connection after {read.Received} {(declared > 0 ? "of " + declared + " " : string.Empty)}bytes of its body; nothing was recorded, and no answer could be sent.",
+                            read.Received,
+                            info));
+                        return;
+                    }
+
+                    body = read.Body;
                 }
 
                 Interlocked.Decrement(ref _reading);
@@ -265,25 +282,18 @@ namespace GenesysFileTransfer.Engine.Webhooks
             }
         }
 
-        private readonly HashSet<HttpListenerContext> _timedOutSet = new HashSet<HttpListenerContext>();
-
-        private TimedOutContexts _timedOut => new TimedOutContexts(_timedOutSet);
-
         /// <summary>
-        /// The whole body, or null as soon as it passes <paramref name="max"/> bytes (chunked bodies have no declared
-        /// length) or when the deadline passes; at the deadline the connection is aborted, which ends the pending read.
+        /// Reads the whole body. Too large (past <paramref name="max"/> bytes: chunked bodies have no declared length)
+        /// gives no body; at the deadline the connection is aborted, which ends the pending read; a sender that closes
+        /// the connection before its body is complete gives what arrived, marked cut.
         /// </summary>
-        private async Task<byte[]?> ReadBodyAsync(HttpListenerContext context, int max, TimeSpan deadline)
+        private static async Task<BodyRead> ReadBodyAsync(HttpListenerContext context, int max, TimeSpan deadline)
         {
             Stream input = context.Request.InputStream;
+            long declared = context.Request.ContentLength64;
             using (var timeout = new CancellationTokenSource(deadline))
             using (timeout.Token.Register(() =>
             {
-                lock (_timedOutSet)
-                {
-                    _timedOutSet.Add(context);
-                }
-
                 try
                 {
                     // HttpListener on Linux writes the response head when it aborts a connection; without a status it
@@ -295,13 +305,7 @@ namespace GenesysFileTransfer.Engine.Webhooks
                 {
                 }
 
-                try
-                {
-                    context.Response.Abort();
-                }
-                catch (Exception)
-                {
-                }
+                Abort(context.Response);
             }))
             using (var buffer = new MemoryStream())
             {
@@ -313,17 +317,18 @@ namespace GenesysFileTransfer.Engine.Webhooks
                         int read = await input.ReadAsync(chunk, 0, chunk.Length, timeout.Token).ConfigureAwait(false);
                         if (timeout.IsCancellationRequested)
                         {
-                            return null;
+                            return BodyRead.Late();
                         }
 
                         if (read == 0)
                         {
-                            return buffer.ToArray();
+                            // The end of the body, or of a connection that ended before the declared length arrived.
+                            return declared > 0 && buffer.Length < declared ? BodyRead.Incomplete(buffer.Length) : BodyRead.Whole(buffer.ToArray());
                         }
 
                         if (buffer.Length + read > max)
                         {
-                            return null;
+                            return BodyRead.TooLarge();
                         }
 
                         buffer.Write(chunk, 0, read);
@@ -331,23 +336,56 @@ namespace GenesysFileTransfer.Engine.Webhooks
                 }
                 catch (Exception) when (timeout.IsCancellationRequested)
                 {
-                    return null;
+                    return BodyRead.Late();
+                }
+                catch (Exception ex) when (ex is HttpListenerException || ex is IOException || ex is ObjectDisposedException)
+                {
+                    // The connection was closed or reset mid-body (HttpListener reports it as a failed read).
+                    return BodyRead.Incomplete(buffer.Length);
                 }
             }
         }
 
-        private readonly struct TimedOutContexts
+        /// <summary>What reading a request's body came to.</summary>
+        private readonly struct BodyRead
         {
-            private readonly HashSet<HttpListenerContext> _set;
-
-            public TimedOutContexts(HashSet<HttpListenerContext> set) => _set = set;
-
-            public bool Remove(HttpListenerContext context)
+            private BodyRead(byte[]? body, long received, bool timedOut, bool cut)
             {
-                lock (_set)
-                {
-                    return _set.Remove(context);
-                }
+                Body = body;
+                Received = received;
+                TimedOut = timedOut;
+                Cut = cut;
+            }
+
+            /// <summary>The whole body; null when it was not read whole (too large, too late, cut).</summary>
+            public byte[]? Body { get; }
+
+            /// <summary>The bytes that arrived before the connection ended.</summary>
+            public long Received { get; }
+
+            /// <summary>The deadline passed; the connection is closed.</summary>
+            public bool TimedOut { get; }
+
+            /// <summary>The sender closed the connection (or it broke) before the body was complete.</summary>
+            public bool Cut { get; }
+
+            public static BodyRead Whole(byte[] body) => new BodyRead(body, body.Length, timedOut: false, cut: false);
+
+            public static BodyRead TooLarge() => new BodyRead(null, 0, timedOut: false, cut: false);
+
+            public static BodyRead Late() => new BodyRead(null, 0, timedOut: true, cut: false);
+
+            public static BodyRead Incomplete(long received) => new BodyRead(null, received, timedOut: false, cut: true);
+        }
+
+        private static void Abort(HttpListenerResponse response)
+        {
+            try
+            {
+                response.Abort();
+            }
+            catch (Exception)
+            {
             }
         }
 
@@ -370,13 +408,7 @@ namespace GenesysFileTransfer.Engine.Webhooks
             catch (Exception)
             {
                 // The answer may already be on the wire, or the client gone; nothing more can be said to it.
-                try
-                {
-                    response.Abort();
-                }
-                catch (Exception)
-                {
-                }
+                Abort(response);
             }
         }
 

@@ -13,6 +13,12 @@ namespace GenesysFileTransfer.Engine.Webhooks
         /// <summary>The sender did not deliver its body within the listener's body timeout; the connection was closed.</summary>
         public const string BodyTimeout = "body-timeout";
 
+        /// <summary>
+        /// The sender closed the connection (or it broke) before its body was complete: nothing could be verified or
+        /// recorded, and nobody was left to answer.
+        /// </summary>
+        public const string BodyIncomplete = "body-incomplete";
+
         /// <summary>401: no signature header.</summary>
         public const string SignatureMissing = nameof(SignatureMissing);
 

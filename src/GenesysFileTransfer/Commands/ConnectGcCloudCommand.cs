@@ -81,6 +81,14 @@ namespace GenesysFileTransfer.Commands
         public int TransferLeaseSec { get; set; } = (int)new TransferLeaseOptions().Duration.TotalSeconds;
 
         /// <summary>
+        /// How long a command waits for a transfer another live process holds before it reports TransferBusy (0: do not
+        /// wait at all).
+        /// </summary>
+        [Parameter]
+        [ValidateRange(0, 3600)]
+        public int TransferLeaseWaitSec { get; set; } = (int)new TransferLeaseOptions().WaitTimeout.TotalSeconds;
+
+        /// <summary>
         /// The malware scanner files must pass before they are sent: ClamAV's daemon at tcp://host:3310 or
         /// unix:///path/to/clamd.ctl, or 'defender' for Microsoft Defender's MpCmdRun.exe on Windows.
         /// </summary>
@@ -137,7 +145,7 @@ namespace GenesysFileTransfer.Commands
                 JournalCredential = JournalResolver.Network(JournalCredential),
                 AuditToJournal = !NoJournalAudit.IsPresent,
                 Retry = new RetryOptions { MaxRetries = MaxRetries },
-                TransferLease = new TransferLeaseOptions { Duration = TimeSpan.FromSeconds(TransferLeaseSec) },
+                TransferLease = new TransferLeaseOptions { Duration = TimeSpan.FromSeconds(TransferLeaseSec), WaitTimeout = TimeSpan.FromSeconds(TransferLeaseWaitSec) },
                 MalwareScanner = scanner,
                 AuditKey = AuditKey is null ? null : ClientCredentials.ToUtf8Bytes(AuditKey),
             };

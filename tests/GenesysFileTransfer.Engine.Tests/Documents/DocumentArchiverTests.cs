@@ -326,4 +326,64 @@ public sealed class DocumentArchiverTests
             Assert.True(delays.Distinct().Count() > 1, "the delays are jittered");
         }
     }
+
+    /// <summary>A sink that fails in a way no sink is written to fail: a bug, as the archive meets one.</summary>
+    private sealed class BrokenSink : IDocumentSink
+    {
+        public string Description => "a sink with a bug";
+
+        public Task<StoredDocument> StoreAsync(DocumentToStore document, CancellationToken cancellationToken) =>
+            throw new NotSupportedException("a bug in the sink");
+
+        public void Dispose()
+        {
+        }
+    }
+
+    [Fact]
+    public async Task A_failure_nobody_foresaw_is_DocumentArchiveFailed_and_the_document_waits_in_the_outbox()
+    {
+        using var kit = new DocumentTestKit();
+        var time = new FakeTimeProvider(T0);
+        OutboxItem item = kit.EnqueueTransfer(kit.WriteFile("bug.pdf", "%PDF-1.4 met a bug"), T0);
+
+        var outcomes = new List<DocumentArchiveOutcome>();
+        await kit.Archiver(new BrokenSink(), time).DrainAsync(null, outcomes.Add, CancellationToken.None);
+
+        DocumentArchiveOutcome outcome = Assert.Single(outcomes);
+        Assert.False(outcome.Succeeded);
+        Assert.Equal("DocumentArchiveFailed", outcome.Error!.ErrorCode);
+        Assert.False(outcome.Error.IsTransient);
+        Assert.IsType<NotSupportedException>(outcome.Error.InnerException);
+        Assert.Contains(item.DocumentKey, outcome.Error.Message);
+        Assert.Contains("a bug in the sink", outcome.Error.Message);
+        // Nothing is dropped: the document waits for a later attempt, with the reason.
+        OutboxItem pending = Assert.Single(kit.Journal.Outbox.GetOutbox(OutboxState.Pending));
+        Assert.StartsWith("DocumentArchiveFailed: ", pending.LastError);
+        Assert.True(pending.NextAttemptAt > T0);
+        JsonElement record = Assert.Single(kit.AuditRecords(), r => r.GetProperty("operation").GetString() == "archive");
+        Assert.Equal("retry", record.GetProperty("outcome").GetString());
+        Assert.Equal("DocumentArchiveFailed", record.GetProperty("errorCode").GetString());
+    }
+
+    [Fact]
+    public void An_SDK_failure_of_no_known_kind_is_DocumentArchiveFailed_in_either_store()
+    {
+        // The store answered (or never needed to), and the SDK failed anyway: neither a refusal nor an outage.
+        var odd = new InvalidOperationException("the SDK could not read the answer");
+
+        DocumentArchiveException s3 = S3DocumentSink.Translate(odd, "s3://archive/transfer/1/a.pdf", "stored");
+        DocumentArchiveException azure = AzureBlobDocumentSink.Translate(odd, "https://dms.blob.core.windows.net/archive/transfer/1/a.pdf", "stored");
+
+        foreach (DocumentArchiveException failure in new[] { s3, azure })
+        {
+            Assert.Equal("DocumentArchiveFailed", failure.ErrorCode);
+            Assert.False(failure.IsTransient);
+            Assert.Same(odd, failure.InnerException);
+            Assert.Contains("the SDK could not read the answer", failure.Message);
+        }
+
+        Assert.Contains("s3://archive/transfer/1/a.pdf", s3.Message);
+        Assert.Contains("https://dms.blob.core.windows.net/archive/transfer/1/a.pdf", azure.Message);
+    }
 }
