@@ -196,6 +196,7 @@ try {
             Write-Host "Malware scan by clamd ($($clamd.Address)) before sending:"
             foreach ($t in @($scanned)) { Write-Host ("  {0}: {1}" -f $t.FileName, ($t.History | Where-Object Event -like 'malware-*' | Select-Object -Last 1 | ForEach-Object { "$($_.Event) ($($_.Detail))" })) }
             foreach ($p in @($scanProblems)) { Write-Host ("  {0}: {1}: {2}" -f (Split-Path $p.TargetObject -Leaf), $p.FullyQualifiedErrorId.Split(',')[0], $p.Exception.Message) }
+            $refusedByScan = @($scanProblems | Where-Object { $_.FullyQualifiedErrorId -like 'FileInfected*' -and (Split-Path $_.TargetObject -Leaf) -eq 'scan-test.txt' }).Count -eq 1
         }
         finally { Stop-ClamdProcess $clamd }
     }
@@ -214,7 +215,14 @@ try {
         Write-Host "Expected $deliveredCount accepted callbacks, $deliveredCount archived documents (one per delivered file) and nothing on the second sync; got $acceptedCallbacks, $($archived.Count) and $($again.Count)." -ForegroundColor Red
         exit 1
     }
-    Write-Host 'Every file ended as expected: 4 delivered, 1 refused by local validation, 1 rejected by Genesys; every delivered file archived exactly once, its callback recognized as the same document.' -ForegroundColor Green
+    # Who refused the test file: Genesys in the run without a scanner, clamd on this machine in the run with one.
+    $scanLine = if (-not (Get-Variable -Name clamd -ErrorAction Ignore)) { '' }
+    elseif ($refusedByScan) { ' With clamd scanning, the same test file was refused on this machine (FileInfected) before anything was sent.' }
+    else {
+        Write-Host 'clamd ran, but it did not refuse scan-test.txt (the EICAR test file) as FileInfected.' -ForegroundColor Red
+        exit 1
+    }
+    Write-Host ('Every file ended as expected: 4 delivered, 1 refused by local validation, 1 rejected by Genesys (sent without a local scan); every delivered file archived exactly once, its callback recognized as the same document.' + $scanLine) -ForegroundColor Green
 }
 finally {
     if (Get-Variable -Name listener -ErrorAction SilentlyContinue) { $null = Stop-DemoListener -Listener $listener }

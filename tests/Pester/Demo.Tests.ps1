@@ -24,7 +24,19 @@ Describe 'The demo' {
 
     It 'ends with exit code 0 and its success line' {
         $process.ExitCode | Should -Be 0 -Because $stderr.Result
-        $output | Should -Match 'Every file ended as expected: 4 delivered, 1 refused by local validation, 1 rejected by Genesys'
+        $output | Should -Match 'Every file ended as expected: 4 delivered, 1 refused by local validation, 1 rejected by Genesys \(sent without a local scan\)'
+    }
+
+    It 'names clamd as the one that refused the test file when clamd is installed, and Genesys only for the run without it' {
+        $clamdInstalled = [bool](Get-Command clamd -ErrorAction Ignore) -or (Test-Path -LiteralPath '/usr/sbin/clamd')
+        if ($clamdInstalled) {
+            $output | Should -Match 'scan-test\.txt: FileInfected'
+            $output | Should -Match 'With clamd scanning, the same test file was refused on this machine \(FileInfected\) before anything was sent\.'
+        }
+        else {
+            $output | Should -Match 'clamd \(ClamAV''s daemon\) is not installed'
+            $output | Should -Not -Match 'With clamd scanning'
+        }
     }
 
     It 'archives each delivered file once, with a metadata sidecar' {
