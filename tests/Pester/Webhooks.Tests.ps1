@@ -376,6 +376,52 @@ Describe 'Start-GcWebhookListener with the emulator' {
         $record.bytes | Should -Be 14
     }
 
+    It 'takes a sender that hangs up after its whole body, before its answer, as recorded: no error record, the lost answer audited' {
+        $before = $output.Count
+        $errorsBefore = $shell.Streams.Error.Count
+        $uri = [Uri] $prefix
+        $body = New-OpenMessage -MessageId 'msg-gone' -AttachmentId 'att-gone'
+        $bytes = [System.Text.Encoding]::UTF8.GetBytes($body)
+        $head = [System.Text.Encoding]::ASCII.GetBytes("POST $($uri.AbsolutePath) HTTP/1.1`r`nHost: $($uri.Authority)`r`nContent-Type: application/json`r`nX-Hub-Signature-256: $(Get-Signature $body)`r`nContent-Length: $($bytes.Length)`r`n`r`n")
+        # While this test holds the audit file's lock, the listener's audit writes wait, so the callback is in the
+        # journal (the witness below) but not answered yet when the sender goes.
+        $lock = [System.IO.FileStream]::new((Join-Path $auditPath ('audit-{0:yyyyMMdd}.jsonl.lock' -f [DateTime]::Now)), 'OpenOrCreate', 'ReadWrite', 'None')
+        $client = [System.Net.Sockets.TcpClient]::new()
+        try {
+            $client.Connect($uri.Host, $uri.Port)
+            $client.GetStream().Write($head, 0, $head.Length)
+            $client.GetStream().Write($bytes, 0, $bytes.Length)
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
+            while (@(Get-Outbox $journalPath | Where-Object AttachmentId -EQ 'att-gone').Count -eq 0) {
+                if ([DateTime]::UtcNow -gt $deadline) { throw 'The callback never reached the journal.' }
+                Start-Sleep -Milliseconds 50
+            }
+            # Gone with a reset, before reading a byte of the answer.
+            $client.LingerState = [System.Net.Sockets.LingerOption]::new($true, 0)
+        }
+        finally {
+            $client.Dispose()
+            $lock.Dispose()
+        }
+        $gone = @(Wait-Output ($before + 1))[-1]
+
+        $shell.Streams.Error.Count | Should -Be $errorsBefore -Because 'a sender hanging up is not a failure of the listener'
+        $shell.InvocationStateInfo.State | Should -Be 'Running'
+        $gone.EventId | Should -Be 'msg-gone'
+        $gone.Outcome | Should -Be 'accepted'
+        $gone.StatusCode | Should -Be 200
+        $gone.Detail | Should -BeLike 'The sender closed the connection before the answer could be sent (200 accepted); the callback is recorded*'
+        @(Get-Outbox $journalPath | Where-Object AttachmentId -EQ 'att-gone').Count | Should -Be 1
+        $records = @((Get-AuditText $auditPath) -split "`n" | Where-Object { $_ } | ConvertFrom-Json)
+        @($records | Where-Object { $_.operation -eq 'webhook' -and $_.outcome -eq 'success' -and $_.detail -like '*msg-gone*' }).Count | Should -Be 1
+        $lost = @($records | Where-Object operation -EQ 'webhook-answer')
+        $lost.Count | Should -Be 1
+        $lost[0].outcome | Should -Be 'cancelled'
+        $lost[0].errorCode | Should -Be 'answer-undelivered'
+        $lost[0].httpStatus | Should -Be 200
+        $lost[0].detail | Should -BeLike 'event open-messaging/msg-gone; *'
+    }
+
     It 'stops on Ctrl+C and frees its prefix' {
         $shell.Stop()
 
