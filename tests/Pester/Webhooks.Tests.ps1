@@ -435,6 +435,66 @@ Describe 'Start-GcWebhookListener with the emulator' {
     }
 }
 
+Describe 'Start-GcWebhookListener with its default -ThrottleLimit' {
+    BeforeAll {
+        $journalPath = Join-Path $TestDrive 'slots/journal.db'
+        $auditPath = Join-Path $TestDrive 'slots/audit'
+        $prefix = "http://127.0.0.1:$(Get-FreePort)/genesys/"
+        $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+        $shell = [powershell]::Create()
+        $null = $shell.AddScript({
+                param($module, $prefix, $secret, $journal, $audit)
+                Import-Module $module
+                Start-GcWebhookListener -Prefix $prefix -Secret $secret -JournalPath $journal -AuditLogPath $audit
+            }).AddArgument($env:GFT_MODULE_PATH).AddArgument($prefix).AddArgument($secret).AddArgument($journalPath).AddArgument($auditPath)
+        $null = $shell.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $output)
+        Wait-Listening $prefix
+        # The probe's 405 is audited too; it is written before the test takes the audit file's lock.
+        $probeDeadline = [DateTime]::UtcNow.AddSeconds(10)
+        while ($output.Count -lt 1 -and [DateTime]::UtcNow -lt $probeDeadline) { Start-Sleep -Milliseconds 20 }
+        # No client timeout: the held callbacks wait as long as the test holds them.
+        $patient = [System.Net.Http.HttpClient]::new()
+        $patient.Timeout = [System.Threading.Timeout]::InfiniteTimeSpan
+    }
+
+    AfterAll {
+        if ($shell.InvocationStateInfo.State -eq 'Running') { $shell.Stop() }
+        $shell.Dispose()
+        $patient.Dispose()
+    }
+
+    It 'processes 16 callbacks at once; the 17th waits for a slot and is then answered 200' {
+        # Each callback is recorded in the journal and then waits for the audit file, whose lock this test holds:
+        # sixteen reach the journal and stay in their slots, the seventeenth is not even recorded.
+        $lock = [System.IO.FileStream]::new((Join-Path $auditPath ('audit-{0:yyyyMMdd}.jsonl.lock' -f [DateTime]::Now)), 'OpenOrCreate', 'ReadWrite', 'None')
+        try {
+            $sends = @(foreach ($n in 1..17) {
+                    $body = New-OpenMessage -MessageId "msg-slot-$n" -AttachmentId "att-slot-$n"
+                    $request = [System.Net.Http.HttpRequestMessage]::new([System.Net.Http.HttpMethod]::Post, $prefix)
+                    $request.Content = [System.Net.Http.StringContent]::new($body, [System.Text.Encoding]::UTF8, 'application/json')
+                    $null = $request.Headers.TryAddWithoutValidation('X-Hub-Signature-256', (Get-Signature $body))
+                    $patient.SendAsync($request)
+                })
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while (@(Get-Outbox $journalPath).Count -lt 16) {
+                if ([DateTime]::UtcNow -gt $deadline) { throw "Only $(@(Get-Outbox $journalPath).Count) callbacks reached the journal." }
+                Start-Sleep -Milliseconds 50
+            }
+            Start-Sleep -Seconds 1
+            $recordedWhileHeld = @(Get-Outbox $journalPath).Count
+            $answeredWhileHeld = @($sends | Where-Object IsCompleted).Count
+        }
+        finally { $lock.Dispose() }
+        $null = [System.Threading.Tasks.Task]::WaitAll([System.Threading.Tasks.Task[]]$sends, 60000)
+
+        $recordedWhileHeld | Should -Be 16
+        $answeredWhileHeld | Should -Be 0
+        @($sends | ForEach-Object { [int]$_.Result.StatusCode } | Sort-Object -Unique) | Should -Be @(200)
+        @(Get-Outbox $journalPath).Count | Should -Be 17
+        $shell.Streams.Error.Count | Should -Be 0
+    }
+}
+
 Describe 'Two listener processes sharing one journal' {
     BeforeAll {
         Connect-GcCloud -BaseUri $emulator.BaseUri -ClientId $emulator.ClientId -ClientSecret $emulator.ClientSecret -NoAuditLog -NoJournal
