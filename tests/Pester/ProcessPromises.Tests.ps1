@@ -1,6 +1,6 @@
 # Promises about processes, checked in fresh PowerShell processes: the documented per-user journal and audit folders
-# (from XDG_STATE_HOME, else HOME, written as literal paths), and several Sync-GcFileTransferDocument processes
-# draining one journal at once.
+# (from XDG_STATE_HOME, else HOME, and on Windows LOCALAPPDATA, written as literal paths), and several
+# Sync-GcFileTransferDocument processes draining one journal at once.
 
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
@@ -24,6 +24,18 @@ BeforeAll {
         [pscustomobject]@{ Process = $process; Output = $process.StandardOutput.ReadToEndAsync(); Errors = $process.StandardError.ReadToEndAsync() }
     }
 
+    # Connects without -JournalPath or -AuditLogPath and prints where the journal and the audit folder went.
+    $defaultsScript = Join-Path $TestDrive 'defaults.ps1'
+    Set-Content -LiteralPath $defaultsScript -Value @'
+param([string] $ModulePath, [string] $BaseUri)
+$ErrorActionPreference = 'Stop'
+Import-Module $ModulePath
+$secret = ConvertTo-SecureString 'emulator-secret-0123456789' -AsPlainText -Force
+$connection = Connect-GcCloud -BaseUri $BaseUri -ClientId emulator-client -ClientSecret $secret -PassThru -InformationAction Ignore
+[pscustomobject]@{ Audit = $connection.AuditLogDirectory; Journal = $connection.JournalPath } | ConvertTo-Json -Compress
+Disconnect-GcCloud
+'@
+
     function Wait-Child([object] $Child) {
         if (-not $Child.Process.WaitForExit(120000)) { $Child.Process.Kill($true); throw "Child $($Child.Process.Id) did not finish." }
         $Child.Process.WaitForExit()
@@ -39,16 +51,7 @@ AfterAll {
 
 Describe 'The per-user journal and audit folder (Linux and macOS)' -Skip:$IsWindows {
     BeforeAll {
-        $script = Join-Path $TestDrive 'defaults.ps1'
-        Set-Content -LiteralPath $script -Value @'
-param([string] $ModulePath, [string] $BaseUri)
-$ErrorActionPreference = 'Stop'
-Import-Module $ModulePath
-$secret = ConvertTo-SecureString 'emulator-secret-0123456789' -AsPlainText -Force
-$connection = Connect-GcCloud -BaseUri $BaseUri -ClientId emulator-client -ClientSecret $secret -PassThru -InformationAction Ignore
-[pscustomobject]@{ Audit = $connection.AuditLogDirectory; Journal = $connection.JournalPath } | ConvertTo-Json -Compress
-Disconnect-GcCloud
-'@
+        $script = $defaultsScript
         $xdg = Join-Path $TestDrive 'xdg-state'
         $homeWithXdg = Join-Path $TestDrive 'home-a'
         $homeOnly = Join-Path $TestDrive 'home-b'
@@ -78,6 +81,24 @@ Disconnect-GcCloud
         $reported.Journal | Should -Be "$homeOnly/.local/state/GenesysFileTransfer/journal.db"
         "$homeOnly/.local/state/GenesysFileTransfer/journal.db" | Should -Exist
         @(Get-ChildItem -LiteralPath "$homeOnly/.local/state/GenesysFileTransfer/audit" -Filter 'audit-*.jsonl').Count | Should -Be 1
+    }
+}
+
+Describe 'The per-user journal and audit folder (Windows)' -Skip:(-not $IsWindows) {
+    BeforeAll {
+        # A LOCALAPPDATA of the test's own, so the user's real folder is not touched.
+        $localAppData = Join-Path $TestDrive 'LocalAppData'
+        $null = New-Item -ItemType Directory -Path $localAppData
+        $child = Wait-Child (Start-Child $defaultsScript @{ LOCALAPPDATA = $localAppData } @('-ModulePath', $env:GFT_MODULE_PATH, '-BaseUri', "$($emulator.BaseUri)"))
+    }
+
+    It 'is $env:LOCALAPPDATA\GenesysFileTransfer\audit and …\journal.db' {
+        $child.ExitCode | Should -Be 0 -Because $child.Errors
+        $reported = $child.Output | ConvertFrom-Json
+        $reported.Audit | Should -Be "$localAppData\GenesysFileTransfer\audit"
+        $reported.Journal | Should -Be "$localAppData\GenesysFileTransfer\journal.db"
+        "$localAppData\GenesysFileTransfer\journal.db" | Should -Exist
+        @(Get-ChildItem -LiteralPath "$localAppData\GenesysFileTransfer\audit" -Filter 'audit-*.jsonl').Count | Should -Be 1
     }
 }
 

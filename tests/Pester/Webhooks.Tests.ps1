@@ -376,6 +376,52 @@ Describe 'Start-GcWebhookListener with the emulator' {
         $record.bytes | Should -Be 14
     }
 
+    It 'takes a sender that hangs up after its whole body, before its answer, as recorded: no error record, the lost answer audited' {
+        $before = $output.Count
+        $errorsBefore = $shell.Streams.Error.Count
+        $uri = [Uri] $prefix
+        $body = New-OpenMessage -MessageId 'msg-gone' -AttachmentId 'att-gone'
+        $bytes = [System.Text.Encoding]::UTF8.GetBytes($body)
+        $head = [System.Text.Encoding]::ASCII.GetBytes("POST $($uri.AbsolutePath) HTTP/1.1`r`nHost: $($uri.Authority)`r`nContent-Type: application/json`r`nX-Hub-Signature-256: $(Get-Signature $body)`r`nContent-Length: $($bytes.Length)`r`n`r`n")
+        # While this test holds the audit file's lock, the listener's audit writes wait, so the callback is in the
+        # journal (the witness below) but not answered yet when the sender goes.
+        $lock = [System.IO.FileStream]::new((Join-Path $auditPath ('audit-{0:yyyyMMdd}.jsonl.lock' -f [DateTime]::Now)), 'OpenOrCreate', 'ReadWrite', 'None')
+        $client = [System.Net.Sockets.TcpClient]::new()
+        try {
+            $client.Connect($uri.Host, $uri.Port)
+            $client.GetStream().Write($head, 0, $head.Length)
+            $client.GetStream().Write($bytes, 0, $bytes.Length)
+            $deadline = [DateTime]::UtcNow.AddSeconds(20)
+            while (@(Get-Outbox $journalPath | Where-Object AttachmentId -EQ 'att-gone').Count -eq 0) {
+                if ([DateTime]::UtcNow -gt $deadline) { throw 'The callback never reached the journal.' }
+                Start-Sleep -Milliseconds 50
+            }
+            # Gone with a reset, before reading a byte of the answer.
+            $client.LingerState = [System.Net.Sockets.LingerOption]::new($true, 0)
+        }
+        finally {
+            $client.Dispose()
+            $lock.Dispose()
+        }
+        $gone = @(Wait-Output ($before + 1))[-1]
+
+        $shell.Streams.Error.Count | Should -Be $errorsBefore -Because 'a sender hanging up is not a failure of the listener'
+        $shell.InvocationStateInfo.State | Should -Be 'Running'
+        $gone.EventId | Should -Be 'msg-gone'
+        $gone.Outcome | Should -Be 'accepted'
+        $gone.StatusCode | Should -Be 200
+        $gone.Detail | Should -BeLike 'The sender closed the connection before the answer could be sent (200 accepted); the callback is recorded*'
+        @(Get-Outbox $journalPath | Where-Object AttachmentId -EQ 'att-gone').Count | Should -Be 1
+        $records = @((Get-AuditText $auditPath) -split "`n" | Where-Object { $_ } | ConvertFrom-Json)
+        @($records | Where-Object { $_.operation -eq 'webhook' -and $_.outcome -eq 'success' -and $_.detail -like '*msg-gone*' }).Count | Should -Be 1
+        $lost = @($records | Where-Object operation -EQ 'webhook-answer')
+        $lost.Count | Should -Be 1
+        $lost[0].outcome | Should -Be 'cancelled'
+        $lost[0].errorCode | Should -Be 'answer-undelivered'
+        $lost[0].httpStatus | Should -Be 200
+        $lost[0].detail | Should -BeLike 'event open-messaging/msg-gone; *'
+    }
+
     It 'stops on Ctrl+C and frees its prefix' {
         $shell.Stop()
 
@@ -386,6 +432,66 @@ Describe 'Start-GcWebhookListener with the emulator' {
         $probe.Prefixes.Add($prefix)
         { $probe.Start() } | Should -Not -Throw -Because 'the listener released its prefix'
         $probe.Close()
+    }
+}
+
+Describe 'Start-GcWebhookListener with its default -ThrottleLimit' {
+    BeforeAll {
+        $journalPath = Join-Path $TestDrive 'slots/journal.db'
+        $auditPath = Join-Path $TestDrive 'slots/audit'
+        $prefix = "http://127.0.0.1:$(Get-FreePort)/genesys/"
+        $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
+        $shell = [powershell]::Create()
+        $null = $shell.AddScript({
+                param($module, $prefix, $secret, $journal, $audit)
+                Import-Module $module
+                Start-GcWebhookListener -Prefix $prefix -Secret $secret -JournalPath $journal -AuditLogPath $audit
+            }).AddArgument($env:GFT_MODULE_PATH).AddArgument($prefix).AddArgument($secret).AddArgument($journalPath).AddArgument($auditPath)
+        $null = $shell.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $output)
+        Wait-Listening $prefix
+        # The probe's 405 is audited too; it is written before the test takes the audit file's lock.
+        $probeDeadline = [DateTime]::UtcNow.AddSeconds(10)
+        while ($output.Count -lt 1 -and [DateTime]::UtcNow -lt $probeDeadline) { Start-Sleep -Milliseconds 20 }
+        # No client timeout: the held callbacks wait as long as the test holds them.
+        $patient = [System.Net.Http.HttpClient]::new()
+        $patient.Timeout = [System.Threading.Timeout]::InfiniteTimeSpan
+    }
+
+    AfterAll {
+        if ($shell.InvocationStateInfo.State -eq 'Running') { $shell.Stop() }
+        $shell.Dispose()
+        $patient.Dispose()
+    }
+
+    It 'processes 16 callbacks at once; the 17th waits for a slot and is then answered 200' {
+        # Each callback is recorded in the journal and then waits for the audit file, whose lock this test holds:
+        # sixteen reach the journal and stay in their slots, the seventeenth is not even recorded.
+        $lock = [System.IO.FileStream]::new((Join-Path $auditPath ('audit-{0:yyyyMMdd}.jsonl.lock' -f [DateTime]::Now)), 'OpenOrCreate', 'ReadWrite', 'None')
+        try {
+            $sends = @(foreach ($n in 1..17) {
+                    $body = New-OpenMessage -MessageId "msg-slot-$n" -AttachmentId "att-slot-$n"
+                    $request = [System.Net.Http.HttpRequestMessage]::new([System.Net.Http.HttpMethod]::Post, $prefix)
+                    $request.Content = [System.Net.Http.StringContent]::new($body, [System.Text.Encoding]::UTF8, 'application/json')
+                    $null = $request.Headers.TryAddWithoutValidation('X-Hub-Signature-256', (Get-Signature $body))
+                    $patient.SendAsync($request)
+                })
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while (@(Get-Outbox $journalPath).Count -lt 16) {
+                if ([DateTime]::UtcNow -gt $deadline) { throw "Only $(@(Get-Outbox $journalPath).Count) callbacks reached the journal." }
+                Start-Sleep -Milliseconds 50
+            }
+            Start-Sleep -Seconds 1
+            $recordedWhileHeld = @(Get-Outbox $journalPath).Count
+            $answeredWhileHeld = @($sends | Where-Object IsCompleted).Count
+        }
+        finally { $lock.Dispose() }
+        $null = [System.Threading.Tasks.Task]::WaitAll([System.Threading.Tasks.Task[]]$sends, 60000)
+
+        $recordedWhileHeld | Should -Be 16
+        $answeredWhileHeld | Should -Be 0
+        @($sends | ForEach-Object { [int]$_.Result.StatusCode } | Sort-Object -Unique) | Should -Be @(200)
+        @(Get-Outbox $journalPath).Count | Should -Be 17
+        $shell.Streams.Error.Count | Should -Be 0
     }
 }
 

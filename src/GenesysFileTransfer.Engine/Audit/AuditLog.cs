@@ -37,7 +37,10 @@ namespace GenesysFileTransfer.Engine.Audit
         public string? CurrentFile =>
             Directory is null ? null : Path.Combine(Directory, "audit-" + DateTime.Now.ToString("yyyyMMdd") + ".jsonl");
 
-        /// <summary>The per-user default folder: LOCALAPPDATA on Windows, XDG_STATE_HOME or ~/.local/state elsewhere.</summary>
+        /// <summary>
+        /// The per-user default folder: <c>$env:LOCALAPPDATA\GenesysFileTransfer\audit</c> on Windows (the known folder
+        /// when the variable is not set), XDG_STATE_HOME or ~/.local/state elsewhere.
+        /// </summary>
         public static string DefaultDirectory
         {
             get
@@ -45,7 +48,12 @@ namespace GenesysFileTransfer.Engine.Audit
                 string? root;
                 if (Path.DirectorySeparatorChar == '\\')
                 {
-                    root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
+                    // The documented place is $env:LOCALAPPDATA; the known folder is where it normally points.
+                    root = Environment.GetEnvironmentVariable("LOCALAPPDATA");
+                    if (string.IsNullOrEmpty(root))
+                    {
+                        root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
+                    }
                 }
                 else
                 {

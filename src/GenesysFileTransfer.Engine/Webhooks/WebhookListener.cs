@@ -253,7 +253,13 @@ namespace GenesysFileTransfer.Engine.Webhooks
                         : _processor.Process(body, WebhookHeaders.From(request.Headers), info);
                 }
 
-                Respond(context.Response, result.StatusCode, result.ResponseBody);
+                if (!TryAnswer(context.Response, result))
+                {
+                    // The sender hung up after its whole request, before its answer: the callback was processed as
+                    // the result says, and only the answer was lost. Not a failure of the listener; audited as such.
+                    AnswerUndelivered(result, info);
+                }
+
                 onResult(result);
             }
             catch (Exception ex)
@@ -397,6 +403,43 @@ namespace GenesysFileTransfer.Engine.Webhooks
             response.ContentLength64 = bytes.Length;
             response.OutputStream.Write(bytes, 0, bytes.Length);
             response.Close();
+        }
+
+        /// <summary>Writes the answer; false when the connection is gone (the sender closed or reset it).</summary>
+        private static bool TryAnswer(HttpListenerResponse response, WebhookResult result)
+        {
+            try
+            {
+                Respond(response, result.StatusCode, result.ResponseBody);
+                return true;
+            }
+            catch (Exception ex) when (ex is HttpListenerException || ex is IOException || ex is ObjectDisposedException)
+            {
+                Abort(response);
+                return false;
+            }
+        }
+
+        /// <summary>Notes on the result, and in the audit log, that the answer to a processed callback did not reach its sender.</summary>
+        private void AnswerUndelivered(WebhookResult result, WebhookRequestInfo info)
+        {
+            string kept = result.Accepted || result.Duplicate
+                ? "the callback is recorded, and a retry of it is answered as a duplicate"
+                : "nothing was recorded";
+            string detail = $"The sender closed the connection before the answer could be sent ({result.StatusCode} {result.Outcome}); {kept}.";
+            result.Detail = result.Detail is null ? detail : result.Detail + " " + detail;
+            _processor.Audit.Write(new Audit.AuditRecord(WebhookAuditOperations.AnswerUndelivered, Audit.AuditOutcomes.Cancelled)
+            {
+                CorrelationId = _processor.Options.CorrelationId,
+                ConversationId = result.ConversationId,
+                HttpMethod = info.Method ?? "POST",
+                Target = info.Target,
+                HttpStatus = result.StatusCode,
+                ErrorCode = WebhookReasons.AnswerUndelivered,
+                // The event id comes from the network: capped, as the processor caps it.
+                Detail = (result.EventId is null ? string.Empty : "event " + result.EventSource + "/" + (result.EventId.Length <= 200 ? result.EventId : result.EventId.Substring(0, 200) + "…") + "; ")
+                    + detail + (info.RemoteAddress is null ? string.Empty : "; from " + info.RemoteAddress),
+            });
         }
 
         private static void TryRespond(HttpListenerResponse response, int statusCode, string body)

@@ -19,6 +19,12 @@ namespace GenesysFileTransfer.Engine.Webhooks
         /// <summary>One record per attachment newly put in the outbox.</summary>
         public const string Enqueue = "enqueue";
 
+        /// <summary>
+        /// The listener could not deliver the answer to a callback it had processed: the sender hung up first. One
+        /// record besides the callback's own <see cref="Receive"/> record, outcome cancelled.
+        /// </summary>
+        public const string AnswerUndelivered = "webhook-answer";
+
         /// <summary>The audit outcome of an acknowledged repeat (the other outcomes are <see cref="AuditOutcomes"/>).</summary>
         public const string DuplicateOutcome = "duplicate";
     }
@@ -61,6 +67,9 @@ namespace GenesysFileTransfer.Engine.Webhooks
         }
 
         public WebhookOptions Options => _options;
+
+        /// <summary>The audit log this processor writes to (the listener notes answers it could not deliver there).</summary>
+        internal AuditLog Audit => _audit;
 
         public string EventSource => _options.ResolvedEventSource;
 

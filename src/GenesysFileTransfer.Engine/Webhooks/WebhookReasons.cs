@@ -19,6 +19,12 @@ namespace GenesysFileTransfer.Engine.Webhooks
         /// </summary>
         public const string BodyIncomplete = "body-incomplete";
 
+        /// <summary>
+        /// The audit error code of a processed callback whose answer could not be sent: the sender closed the
+        /// connection after its whole request, before reading the answer. The result keeps its outcome.
+        /// </summary>
+        public const string AnswerUndelivered = "answer-undelivered";
+
         /// <summary>401: no signature header.</summary>
         public const string SignatureMissing = nameof(SignatureMissing);
 

@@ -1,6 +1,8 @@
+using System.Net;
 using GenesysFileTransfer.Emulator;
 using GenesysFileTransfer.Engine.Connection;
 using GenesysFileTransfer.Engine.Documents;
+using GenesysFileTransfer.Engine.Http;
 using GenesysFileTransfer.Engine.Journal;
 using GenesysFileTransfer.Engine.Tests.Documents;
 using Microsoft.Extensions.Time.Testing;
@@ -42,6 +44,63 @@ public class DocumentedNumbersTests
         time.Advance(TimeSpan.FromSeconds(replacedAtSecond - keptAtSecond));
         await connection.Policies.GetSupportedContentPolicyAsync(null, null, CancellationToken.None);
         Assert.Equal(2, Tokens());
+    }
+
+    [Theory]
+    [InlineData(180, 2)] // "longer than 180 s ends the call": 180 s is waited for, then the call is repeated
+    [InlineData(181, 1)] // one second more, and the call ends with the 429 (RateLimited to the user)
+    public async Task A_Retry_After_of_180_s_is_waited_for_and_one_of_181_s_ends_the_call(int retryAfterSeconds, int attempts)
+    {
+        var time = new FakeTimeProvider(T0);
+        var options = new RetryOptions(); // the module's defaults, as every connection has them
+        var sender = new ResilientSender(options, options.AttemptTimeout, options.TotalTimeout, time);
+        int calls = 0;
+        var waits = new List<TimeSpan>();
+        Task<HttpResponseMessage> Attempt(int number, CancellationToken token)
+        {
+            int call = Interlocked.Increment(ref calls);
+            var response = new HttpResponseMessage(call == 1 ? HttpStatusCode.TooManyRequests : HttpStatusCode.OK);
+            if (call == 1) response.Headers.TryAddWithoutValidation("Retry-After", retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            return Task.FromResult(response);
+        }
+
+        Task<HttpResponseMessage> sending = sender.SendAsync(Attempt, notice => { lock (waits) waits.Add(notice.Delay); }, CancellationToken.None);
+        // The fake clock moves on a second at a time until the call is over (ten fake minutes at most).
+        for (int second = 0; !sending.IsCompleted && second < 600; second++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(1);
+        }
+
+        using HttpResponseMessage last = await sending;
+        Assert.Equal(attempts, calls);
+        if (attempts == 2)
+        {
+            Assert.Equal(TimeSpan.FromSeconds(180), Assert.Single(waits));
+            Assert.Equal(HttpStatusCode.OK, last.StatusCode);
+        }
+        else
+        {
+            Assert.Empty(waits);
+            Assert.Equal(HttpStatusCode.TooManyRequests, last.StatusCode);
+        }
+    }
+
+    [Fact]
+    public void Every_sync_wait_of_the_default_options_lies_in_the_documented_band_and_the_waits_differ()
+    {
+        using var kit = new DocumentTestKit();
+        var archiver = new DocumentArchiver(kit.Journal.Outbox, new RefusingSink(kit, TimeProvider.System), kit.Audit, new DocumentArchiverOptions { StagingDirectory = Path.Combine(kit.Folder, "staging") }, TimeProvider.System);
+
+        // 30 s, 60 s, 120 s, … up to one hour, less a random part of up to half: 200 draws each, so a base or a cap a
+        // few seconds off the documented one cannot stay inside the band by chance.
+        (int Attempt, double Low, double High)[] bands = [(1, 15, 30), (2, 30, 60), (3, 60, 120), (8, 1800, 3600), (9, 1800, 3600), (20, 1800, 3600)];
+        foreach ((int attempt, double low, double high) in bands)
+        {
+            double[] seconds = Enumerable.Range(0, 200).Select(_ => archiver.Backoff(attempt).TotalSeconds).ToArray();
+            Assert.All(seconds, s => Assert.InRange(s, low, high));
+            Assert.True(seconds.Distinct().Count() > 1, $"attempt {attempt}: the waits are jittered");
+        }
     }
 
     [Fact]

@@ -404,8 +404,10 @@ public sealed class EmulatorCallbackTests
         using var listener = new WebhookListener(new WebhookProcessor(new WebhookOptions(WebhookScheme.OpenMessaging, secret), journal, AuditLog.Disabled()), new[] { prefix });
         using var stop = new CancellationTokenSource();
         var results = new List<WebhookResult>();
+        var errors = new List<Exception>();
         listener.Start();
-        var running = listener.RunAsync(r => { lock (results) results.Add(r); }, _ => { }, stop.Token);
+        // Failures the listener reports for a request are collected and must stay empty, not discarded.
+        var running = listener.RunAsync(r => { lock (results) results.Add(r); }, e => { lock (errors) errors.Add(e); }, stop.Token);
 
         await ConfigureAsync(session, prefix);
         await SetFaultsAsync(session, new { duplicates = 4 });
@@ -418,6 +420,7 @@ public sealed class EmulatorCallbackTests
         await running;
 
         Assert.Equal(4, deliveries.Length);
+        lock (errors) Assert.Empty(errors);
         lock (results)
         {
             Assert.Equal(4, results.Count);

@@ -43,14 +43,14 @@ internal sealed class RunningListener : IAsyncDisposable
         get { lock (_errors) return _errors.ToArray(); }
     }
 
-    public static RunningListener Start(Action<WebhookOptions>? configure = null)
+    public static RunningListener Start(Action<WebhookOptions>? configure = null, AuditLog? audit = null)
     {
         var secret = WebhookSecret.FromString(OpenSecret, WebhookScheme.OpenMessaging);
         var options = new WebhookOptions(WebhookScheme.OpenMessaging, secret);
         configure?.Invoke(options);
         var journal = new FakeWebhookJournal();
         var prefix = $"http://127.0.0.1:{FreePort()}/genesys/";
-        var listener = new WebhookListener(new WebhookProcessor(options, journal, AuditLog.Disabled()), new[] { prefix });
+        var listener = new WebhookListener(new WebhookProcessor(options, journal, audit ?? AuditLog.Disabled()), new[] { prefix });
         listener.Start();
         return new RunningListener(secret, listener, journal, prefix);
     }
@@ -238,6 +238,80 @@ public sealed class WebhookListenerTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(1, listener.Journal.EventCount);
         Assert.Empty(listener.Errors);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Takes_a_sender_that_hangs_up_after_its_whole_body_as_recorded_not_as_a_failure(bool reset)
+    {
+        // No failure is expected: RunningListener fails the test if the listener reports the lost answer as one.
+        string folder = Directory.CreateTempSubdirectory("gft-hangup-").FullName;
+        try
+        {
+            using AuditLog audit = AuditLog.Open(folder);
+            using var hold = new ManualResetEventSlim(false);
+            await using var listener = RunningListener.Start(audit: audit);
+            listener.Journal.Hold = hold;
+            var uri = new Uri(listener.Prefix);
+            var body = AttachmentMessage("msg-gone", "media-gone");
+            using (var client = new TcpClient())
+            {
+                await client.ConnectAsync(uri.Host, uri.Port);
+                byte[] head = System.Text.Encoding.ASCII.GetBytes(
+                    $"POST {uri.AbsolutePath} HTTP/1.1\r\nHost: {uri.Authority}\r\nContent-Type: application/json\r\nX-Hub-Signature-256: {OpenSignature(body)}\r\nContent-Length: {body.Length}\r\n\r\n");
+                await client.GetStream().WriteAsync(head.Concat(body).ToArray());
+
+                // The whole body was read and verified: the callback is at the journal, not answered yet.
+                var guard = DateTime.UtcNow + TimeSpan.FromMinutes(1);
+                while (listener.Journal.Held < 1)
+                {
+                    if (DateTime.UtcNow > guard) throw new TimeoutException("The callback never reached the journal.");
+                    await Task.Delay(20);
+                }
+
+                // Gone before the answer: a reset (linger 0), or an orderly close.
+                if (reset) client.LingerState = new LingerOption(true, 0);
+            }
+
+            hold.Set();
+            var gone = Assert.Single(await listener.WaitForAsync(1));
+
+            Assert.Equal("accepted", gone.Outcome);
+            Assert.Equal(200, gone.StatusCode);
+            Assert.Equal(1, listener.Journal.EventCount);
+            Assert.Single(listener.Journal.Outbox.GetOutbox(null));
+            if (reset)
+            {
+                // Where writing the answer fails, the result and the audit log say the answer was lost.
+                Assert.Contains("The sender closed the connection before the answer could be sent", gone.Detail);
+                string text = ReadAudit(audit.CurrentFile!);
+                var answers = text.Split('\n').Where(l => l.Contains("\"operation\":\"webhook-answer\"")).ToArray();
+                var answer = Assert.Single(answers);
+                Assert.Contains("\"outcome\":\"cancelled\"", answer);
+                Assert.Contains("\"httpStatus\":200", answer);
+                Assert.Contains("\"errorCode\":\"answer-undelivered\"", answer);
+                Assert.Contains("msg-gone", answer);
+                Assert.Single(text.Split('\n'), l => l.Contains("\"operation\":\"webhook\"") && l.Contains("\"outcome\":\"success\""));
+            }
+
+            // The listener goes on serving.
+            var next = AttachmentMessage("msg-after-gone", "media-after-gone");
+            using var response = await Http.SendAsync(Post(listener.Prefix, next, OpenSignature(next)));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(2, listener.Journal.EventCount);
+            Assert.Empty(listener.Errors);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static string ReadAudit(string file)
+    {
+        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        return new StreamReader(stream).ReadToEnd();
     }
 
     [Fact]
