@@ -41,9 +41,12 @@ namespace GenesysFileTransfer.Engine.Audit
         public static AuditChainWriter For(string file) => Writers.GetOrAdd(file, path => new AuditChainWriter(path));
 
         /// <summary>Appends <paramref name="body"/> as the next link and returns its sequence number once it is in the file.</summary>
-        public long Append(string body, byte[]? key)
+        public long Append(string body, byte[]? key) => Append(new[] { body }, key);
+
+        /// <summary>Appends <paramref name="bodies"/> as consecutive links; returns the last one's sequence number once all are in the file.</summary>
+        public long Append(IReadOnlyList<string> bodies, byte[]? key)
         {
-            var mine = new PendingRecord(body, key);
+            var mine = new PendingRecord(bodies, key);
             _batches.Submit(mine);
             return mine.Result();
         }
@@ -60,10 +63,14 @@ namespace GenesysFileTransfer.Engine.Audit
                 {
                     foreach (PendingRecord record in batch)
                     {
-                        seq++;
-                        string canonical = record.Body + ",\"seq\":" + seq.ToString(CultureInfo.InvariantCulture) + ",\"prev\":\"" + hash + "\"}";
-                        hash = AuditChain.Hex(sha.ComputeHash(Encoding.UTF8.GetBytes(canonical)));
-                        text.Append(canonical, 0, canonical.Length - 1).Append(",\"hash\":\"").Append(hash).Append("\"}\n");
+                        foreach (string body in record.Bodies)
+                        {
+                            seq++;
+                            string canonical = body + ",\"seq\":" + seq.ToString(CultureInfo.InvariantCulture) + ",\"prev\":\"" + hash + "\"}";
+                            hash = AuditChain.Hex(sha.ComputeHash(Encoding.UTF8.GetBytes(canonical)));
+                            text.Append(canonical, 0, canonical.Length - 1).Append(",\"hash\":\"").Append(hash).Append("\"}\n");
+                        }
+
                         record.Seq = seq;
                     }
                 }
@@ -90,13 +97,13 @@ namespace GenesysFileTransfer.Engine.Audit
 
         private sealed class PendingRecord
         {
-            public PendingRecord(string body, byte[]? key)
+            public PendingRecord(IReadOnlyList<string> bodies, byte[]? key)
             {
-                Body = body;
+                Bodies = bodies;
                 Key = key;
             }
 
-            public string Body { get; }
+            public IReadOnlyList<string> Bodies { get; }
 
             public byte[]? Key { get; }
 

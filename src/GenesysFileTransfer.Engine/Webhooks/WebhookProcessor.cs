@@ -215,22 +215,24 @@ namespace GenesysFileTransfer.Engine.Webhooks
                 return Finish(result, request, started, 500, WebhookReasons.JournalUnavailable, "The journal could not record the callback: " + Redaction.Scrub(ex.Message));
             }
 
+            // The attachments queued and the callback itself, in one turn at the audit file.
+            var records = new List<AuditRecord>();
             for (int i = 0; i < attachments.Count; i++)
             {
                 if (attachments[i].Enqueued)
                 {
-                    AuditEnqueue(payload, attachments[i], items[i], transfers[i]);
+                    records.Add(EnqueueRecord(payload, attachments[i], items[i], transfers[i]));
                 }
             }
 
             result.LatencyMs = Elapsed(started);
-            WriteAudit(result, request);
+            records.Add(ReceiveRecord(result, request));
+            _audit.Write(records);
             return result;
         }
 
-        private void AuditEnqueue(CallbackPayload payload, WebhookAttachment view, OutboxItem item, JournalTransfer? transfer)
-        {
-            _audit.Write(new AuditRecord(WebhookAuditOperations.Enqueue, AuditOutcomes.Success)
+        private AuditRecord EnqueueRecord(CallbackPayload payload, WebhookAttachment view, OutboxItem item, JournalTransfer? transfer) =>
+            new AuditRecord(WebhookAuditOperations.Enqueue, AuditOutcomes.Success)
             {
                 CorrelationId = _options.CorrelationId,
                 TransferId = transfer?.TransferId,
@@ -241,8 +243,7 @@ namespace GenesysFileTransfer.Engine.Webhooks
                 Bytes = item.Length,
                 Target = view.Location,
                 Detail = $"document {view.DocumentKey}; message {payload.MessageId}" + (transfer is null ? string.Empty : "; the media of transfer " + transfer.TransferId.ToString("D")),
-            });
-        }
+            };
 
         /// <summary>
         /// The transfer's document as the journal knows it (its file, name, SHA-256, length and metadata), with the
@@ -306,7 +307,10 @@ namespace GenesysFileTransfer.Engine.Webhooks
             return result;
         }
 
-        private void WriteAudit(WebhookResult result, WebhookRequestInfo? request)
+        private void WriteAudit(WebhookResult result, WebhookRequestInfo? request) => _audit.Write(ReceiveRecord(result, request));
+
+        /// <summary>The callback's own record: one per request, whatever its outcome.</summary>
+        private AuditRecord ReceiveRecord(WebhookResult result, WebhookRequestInfo? request)
         {
             string outcome = result.Accepted
                 ? AuditOutcomes.Success
@@ -346,7 +350,7 @@ namespace GenesysFileTransfer.Engine.Webhooks
             }
 
             WebhookAttachment? single = result.Attachments.Count == 1 ? result.Attachments[0] : null;
-            _audit.Write(new AuditRecord(WebhookAuditOperations.Receive, outcome)
+            return new AuditRecord(WebhookAuditOperations.Receive, outcome)
             {
                 CorrelationId = _options.CorrelationId,
                 ConversationId = result.ConversationId,
@@ -361,7 +365,7 @@ namespace GenesysFileTransfer.Engine.Webhooks
                 Status = result.ReceiptStatus,
                 ErrorCode = result.Reason,
                 Detail = string.Join("; ", detail),
-            });
+            };
         }
 
         private static string ResponseFor(int statusCode)

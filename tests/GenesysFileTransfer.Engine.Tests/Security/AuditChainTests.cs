@@ -185,6 +185,33 @@ public sealed class AuditChainTests : IDisposable
         Assert.Equal(4, result.Records);
     }
 
+    [Fact]
+    public void RecordsWrittenTogetherStayTogetherAmongConcurrentWriters()
+    {
+        using AuditLog log = AuditLog.Open(_folder, Key);
+        Parallel.For(0, 60, new ParallelOptions { MaxDegreeOfParallelism = 12 }, i =>
+            log.Write(new[]
+            {
+                new AuditRecord(AuditOperations.Validate, AuditOutcomes.Success) { Detail = "pair-" + i + "-first" },
+                new AuditRecord(AuditOperations.Validate, AuditOutcomes.Success) { Detail = "pair-" + i + "-second" },
+            }));
+
+        string file = Directory.GetFiles(_folder, "audit-*.jsonl").Single();
+        List<string> lines = Lines(file);
+        Assert.Equal(120, lines.Count);
+        for (int i = 0; i < lines.Count; i += 2)
+        {
+            string first = System.Text.RegularExpressions.Regex.Match(lines[i], "pair-([0-9]+)-first").Groups[1].Value;
+            Assert.False(string.IsNullOrEmpty(first), "line " + (i + 1) + " should open a pair: " + lines[i]);
+            Assert.Contains("\"pair-" + first + "-second\"", lines[i + 1]);
+        }
+
+        AuditLogVerification result = AuditLogVerifier.Verify(file, Key);
+        Assert.Equal(AuditLogStatus.Intact, result.Status);
+        Assert.Equal(120, result.Records);
+        Assert.True(result.CheckpointVerified);
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { }
