@@ -100,6 +100,10 @@ namespace GenesysFileTransfer.Engine.Transfers
         /// <summary>The journal row's version this view was last refreshed from.</summary>
         internal long Version { get; private set; }
 
+        // The journal row this view was last refreshed from (a copy): the next transition starts from it, since any
+        // change by another process bumps the version and fails that transition's compare-and-set.
+        private JournalTransfer? _record;
+
         public IReadOnlyList<string> PreviousMediaIds
         {
             get
@@ -187,6 +191,7 @@ namespace GenesysFileTransfer.Engine.Transfers
             TransferStatus status = TransferTransitions.StatusOf(record, journalLocation);
             lock (_gate)
             {
+                _record = record.Clone();
                 Status = status;
                 MediaId = record.MediaId;
                 MessageId = record.MessageId;
@@ -199,6 +204,37 @@ namespace GenesysFileTransfer.Engine.Transfers
                 DeliveredAt = LastTimeOf("delivered", "reconciled-delivered");
                 Reconciled = status == TransferStatus.Delivered && LastTimeOf("reconciled-delivered") != null;
             }
+        }
+
+        /// <summary>The journal row at <see cref="Version"/>, as this view last saw it; null before the first refresh.</summary>
+        internal JournalTransfer? RecordCopy()
+        {
+            lock (_gate)
+            {
+                return _record?.Clone();
+            }
+        }
+
+        /// <summary>
+        /// Moves this view on by one transition this process has just stored: the row the store returned and the
+        /// history as it was plus the one new entry. Only valid for the version right after this view's, which the
+        /// compare-and-set guarantees; anything else is refreshed from the journal by the caller.
+        /// </summary>
+        internal bool TryAdvance(JournalTransfer stored, TransferHistoryEntry entry, string journalLocation)
+        {
+            IReadOnlyList<TransferHistoryEntry> history;
+            lock (_gate)
+            {
+                if (stored.Version != Version + 1)
+                {
+                    return false;
+                }
+
+                history = _history.Concat(new[] { entry }).ToArray();
+            }
+
+            Refresh(stored, history, journalLocation);
+            return true;
         }
 
         /// <summary>Keeps the presigned upload of a media this session opened.</summary>

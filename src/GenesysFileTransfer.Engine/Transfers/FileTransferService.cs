@@ -613,7 +613,9 @@ namespace GenesysFileTransfer.Engine.Transfers
         /// </summary>
         private void Move(FileTransfer transfer, Func<JournalTransfer, TransferTransitions.Step> transition, Func<JournalTransfer, OutboxItem?>? archive = null)
         {
-            JournalTransfer current = _store.GetTransfer(transfer.TransferId)
+            // The view's own copy of the row at its version: no read before the step. If another process moved the
+            // transfer since, the compare-and-set below fails on the version, exactly as a fresh read would have.
+            JournalTransfer current = transfer.RecordCopy() ?? _store.GetTransfer(transfer.TransferId)
                 ?? throw new TransferStateException($"Transfer {transfer.TransferId} ('{transfer.FileName}') is no longer in the journal.");
             if (current.Version != transfer.Version)
             {
@@ -634,7 +636,11 @@ namespace GenesysFileTransfer.Engine.Transfers
                 throw new TransferConflictException(transfer.TransferId, $"'{transfer.FileName}' (transfer {transfer.TransferId}) was moved on by another process while this one worked on it; this one stopped without acting further. Run the command again.");
             }
 
-            _lookup.Refresh(transfer, stored);
+            // The history is the view's plus the entry just stored (the version moved by exactly this step); no re-read.
+            if (!transfer.TryAdvance(stored, step.Entry, _lookup.Location))
+            {
+                _lookup.Refresh(transfer, stored);
+            }
         }
 
         /// <summary>A delivered transfer of an older journal may lack its archive item; its key makes this a no-op otherwise.</summary>

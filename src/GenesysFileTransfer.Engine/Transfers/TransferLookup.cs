@@ -23,6 +23,9 @@ namespace GenesysFileTransfer.Engine.Transfers
             _location = location;
         }
 
+        /// <summary>The journal the views come from, as named in their errors.</summary>
+        internal string Location => _location;
+
         /// <summary>The transfer, current as the journal holds it (earlier sessions and other processes included).</summary>
         public bool TryGet(Guid transferId, out FileTransfer transfer)
         {

@@ -116,6 +116,32 @@ public class ExactlyOnceEngineTests
     }
 
     [Fact]
+    public async Task The_view_a_send_returns_matches_the_journal_read_afresh_step_for_step()
+    {
+        // Each step moves the view on from the row and entry it just stored, without reading the journal back; what a
+        // later session reads from the journal must be the same transfer, history included.
+        await using var session = await EmulatorSession.StartAsync();
+        string journalPath = Path.Combine(session.Folder, "journal.db");
+        GenesysConnection connection = await session.ConnectAsync(journalPath: journalPath);
+
+        FileTransfer sent = await connection.Sender.SendAsync(session.Request(session.WritePdf()), new SendOptions { Deliver = true }, null, CancellationToken.None);
+
+        using SqliteTransferJournal journal = SqliteTransferJournal.Open(journalPath);
+        JournalTransfer record = journal.Transfers.GetTransfer(sent.TransferId)!;
+        FileTransfer reread = FileTransfer.FromJournal(record, journal.Transfers.GetHistory(sent.TransferId), journalPath);
+        Assert.Equal(TransferStatus.Delivered, sent.Status);
+        Assert.Equal(reread.Status, sent.Status);
+        Assert.Equal(reread.MediaId, sent.MediaId);
+        Assert.Equal(reread.MessageId, sent.MessageId);
+        Assert.Equal(reread.DeliveredAt, sent.DeliveredAt);
+        Assert.Equal(
+            reread.History.Select(e => (e.Time, e.Event, e.MediaId, e.Detail)),
+            sent.History.Select(e => (e.Time, e.Event, e.MediaId, e.Detail)));
+        Assert.Contains(sent.History, e => e.Event == "uploaded");
+        Assert.Contains(sent.History, e => e.Event == "delivered");
+    }
+
+    [Fact]
     public async Task Media_genesys_loses_while_the_sender_waits_is_uploaded_again_under_the_same_transfer_and_delivered_once()
     {
         await using var session = await EmulatorSession.StartAsync();
