@@ -80,6 +80,19 @@ BeforeAll {
         throw "Nothing listened on $Url within $TimeoutSeconds s."
     }
 
+    function Start-ListenerShell([string] $Prefix, [string] $Journal, [string] $Audit, [System.Management.Automation.PSDataCollection[psobject]] $Output) {
+        # Start-GcWebhookListener in a runspace of its own, its results in $Output; returns the shell and its handle.
+        $shell = [powershell]::Create()
+        $null = $shell.AddScript({
+                param($module, $prefix, $secret, $journal, $audit)
+                Import-Module $module
+                Start-GcWebhookListener -Prefix $prefix -Secret $secret -JournalPath $journal -AuditLogPath $audit
+            }).AddArgument($env:GFT_MODULE_PATH).AddArgument($Prefix).AddArgument($secret).AddArgument($Journal).AddArgument($Audit)
+        $running = $shell.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $Output)
+        Wait-Listening $Prefix
+        [pscustomobject]@{ Shell = $shell; Running = $running }
+    }
+
     function Set-Integration([string] $Url, [hashtable] $Faults = @{}) {
         $null = Invoke-RestMethod -Method Put -Uri "$($emulator.BaseUri)/emulator/integrations/open" -ContentType 'application/json' -Body (@{
                 outboundNotificationWebhookUrl = $Url; outboundNotificationWebhookSignatureSecretToken = $secretText; integrationId = $integrationId; retryDelayMs = 200
@@ -272,14 +285,9 @@ Describe 'Start-GcWebhookListener with the emulator' {
         $auditPath = Join-Path $TestDrive 'listener/audit'
         $prefix = "http://127.0.0.1:$(Get-FreePort)/genesys/"
         $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
-        $shell = [powershell]::Create()
-        $null = $shell.AddScript({
-                param($module, $prefix, $secret, $journal, $audit)
-                Import-Module $module
-                Start-GcWebhookListener -Prefix $prefix -Secret $secret -JournalPath $journal -AuditLogPath $audit
-            }).AddArgument($env:GFT_MODULE_PATH).AddArgument($prefix).AddArgument($secret).AddArgument($journalPath).AddArgument($auditPath)
-        $running = $shell.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $output)
-        Wait-Listening $prefix
+        $started = Start-ListenerShell -Prefix $prefix -Journal $journalPath -Audit $auditPath -Output $output
+        $shell = $started.Shell
+        $running = $started.Running
         # The probe's 405 is a result too, written just after it was answered; the tests count only what follows.
         $probeDeadline = [DateTime]::UtcNow.AddSeconds(10)
         while ($output.Count -lt 1 -and [DateTime]::UtcNow -lt $probeDeadline) { Start-Sleep -Milliseconds 20 }
@@ -441,14 +449,7 @@ Describe 'Start-GcWebhookListener with its default -ThrottleLimit' {
         $auditPath = Join-Path $TestDrive 'slots/audit'
         $prefix = "http://127.0.0.1:$(Get-FreePort)/genesys/"
         $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
-        $shell = [powershell]::Create()
-        $null = $shell.AddScript({
-                param($module, $prefix, $secret, $journal, $audit)
-                Import-Module $module
-                Start-GcWebhookListener -Prefix $prefix -Secret $secret -JournalPath $journal -AuditLogPath $audit
-            }).AddArgument($env:GFT_MODULE_PATH).AddArgument($prefix).AddArgument($secret).AddArgument($journalPath).AddArgument($auditPath)
-        $null = $shell.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $output)
-        Wait-Listening $prefix
+        $shell = (Start-ListenerShell -Prefix $prefix -Journal $journalPath -Audit $auditPath -Output $output).Shell
         # The probe's 405 is audited too; it is written before the test takes the audit file's lock.
         $probeDeadline = [DateTime]::UtcNow.AddSeconds(10)
         while ($output.Count -lt 1 -and [DateTime]::UtcNow -lt $probeDeadline) { Start-Sleep -Milliseconds 20 }
@@ -597,14 +598,7 @@ Describe 'A listener sharing the sending connection''s journal' {
         Connect-GcCloud -BaseUri $emulator.BaseUri -ClientId $emulator.ClientId -ClientSecret $emulator.ClientSecret -NoAuditLog -JournalPath $journalPath
         $prefix = "http://127.0.0.1:$(Get-FreePort)/genesys/"
         $output = [System.Management.Automation.PSDataCollection[psobject]]::new()
-        $shell = [powershell]::Create()
-        $null = $shell.AddScript({
-                param($module, $prefix, $secret, $journal, $audit)
-                Import-Module $module
-                Start-GcWebhookListener -Prefix $prefix -Secret $secret -JournalPath $journal -AuditLogPath $audit
-            }).AddArgument($env:GFT_MODULE_PATH).AddArgument($prefix).AddArgument($secret).AddArgument($journalPath).AddArgument($auditPath)
-        $null = $shell.BeginInvoke([System.Management.Automation.PSDataCollection[psobject]]::new(), $output)
-        Wait-Listening $prefix
+        $shell = (Start-ListenerShell -Prefix $prefix -Journal $journalPath -Audit $auditPath -Output $output).Shell
         Set-Integration -Url $prefix -Faults @{ duplicates = 2 }
 
         $sent = foreach ($size in 3100, 3200, 3300) {
