@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using Npgsql;
+using static GenesysFileTransfer.Engine.Journal.JournalTime;
 using static GenesysFileTransfer.Engine.Journal.Postgres.PostgresDatabase;
 using static GenesysFileTransfer.Engine.Journal.Postgres.PostgresSession;
 
