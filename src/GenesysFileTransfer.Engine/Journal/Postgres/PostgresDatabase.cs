@@ -154,10 +154,6 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
                 NpgsqlConnection.ClearPool(connection);
             }
         }
-
-        public static DateTimeOffset? NullableTime(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? (DateTimeOffset?)null : JournalTime.ParseTime(reader.GetString(ordinal));
-
-        public static string? NullableString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
     }
 
     /// <summary>One attempt of one journal operation: its connection, its transaction (if any) and its attempt number.</summary>
