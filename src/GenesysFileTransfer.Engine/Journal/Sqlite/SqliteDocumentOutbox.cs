@@ -103,62 +103,70 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
         }
 
         public bool MarkArchived(string documentKey, string workerId, string storedLocation, DateTimeOffset at) =>
-            _db.Run("mark document " + documentKey + " archived", connection =>
-            {
-                using SqliteCommand command = Command(
-                    connection,
-                    null,
-                    "UPDATE outbox SET state = '" + Archived + "', stored_location = $stored_location, archived_at = $archived_at, " +
-                    "lease_until = NULL, last_error = NULL, " + ForgetSignedSources + " WHERE document_key = $document_key AND claimed_by = $worker AND state = '" + Pending + "';");
-                Bind(command, "$document_key", documentKey);
-                Bind(command, "$worker", workerId);
-                Bind(command, "$stored_location", storedLocation);
-                Bind(command, "$archived_at", Time(at));
-                return command.ExecuteNonQuery() == 1;
-            });
+            ChangeClaimed(
+                "mark document " + documentKey + " archived",
+                documentKey,
+                workerId,
+                "state = '" + Archived + "', stored_location = $stored_location, archived_at = $archived_at, lease_until = NULL, last_error = NULL, " + ForgetSignedSources,
+                command =>
+                {
+                    Bind(command, "$stored_location", storedLocation);
+                    Bind(command, "$archived_at", Time(at));
+                });
 
         public bool MarkRetry(string documentKey, string workerId, string error, DateTimeOffset nextAttemptAt) =>
-            _db.Run("release document " + documentKey + " for another attempt", connection =>
-            {
-                using SqliteCommand command = Command(
-                    connection,
-                    null,
-                    "UPDATE outbox SET claimed_by = NULL, lease_until = NULL, last_error = $error, next_attempt_at = $next_attempt_at " +
-                    "WHERE document_key = $document_key AND claimed_by = $worker AND state = '" + Pending + "';");
-                Bind(command, "$document_key", documentKey);
-                Bind(command, "$worker", workerId);
-                Bind(command, "$error", error);
-                Bind(command, "$next_attempt_at", Time(nextAttemptAt));
-                return command.ExecuteNonQuery() == 1;
-            });
+            ChangeClaimed(
+                "release document " + documentKey + " for another attempt",
+                documentKey,
+                workerId,
+                "claimed_by = NULL, lease_until = NULL, last_error = $error, next_attempt_at = $next_attempt_at",
+                command =>
+                {
+                    Bind(command, "$error", error);
+                    Bind(command, "$next_attempt_at", Time(nextAttemptAt));
+                });
 
         public bool MarkQuarantined(string documentKey, string workerId, string reason, DateTimeOffset at) =>
-            _db.Run("quarantine document " + documentKey, connection =>
-            {
-                using SqliteCommand command = Command(
-                    connection,
-                    null,
-                    "UPDATE outbox SET state = '" + Quarantined + "', claimed_by = NULL, lease_until = NULL, last_error = $reason, state_reason = $reason, " +
-                    "state_changed_by = $worker, state_changed_at = $at, " + ForgetSignedSources + " WHERE document_key = $document_key AND claimed_by = $worker AND state = '" + Pending + "';");
-                Bind(command, "$document_key", documentKey);
-                Bind(command, "$worker", workerId);
-                Bind(command, "$reason", reason);
-                Bind(command, "$at", Time(at));
-                return command.ExecuteNonQuery() == 1;
-            });
+            ChangeClaimed(
+                "quarantine document " + documentKey,
+                documentKey,
+                workerId,
+                "state = '" + Quarantined + "', claimed_by = NULL, lease_until = NULL, last_error = $reason, state_reason = $reason, " +
+                "state_changed_by = $worker, state_changed_at = $at, " + ForgetSignedSources,
+                command =>
+                {
+                    Bind(command, "$reason", reason);
+                    Bind(command, "$at", Time(at));
+                });
 
         public bool MarkSourceMissing(string documentKey, string workerId, string reason, DateTimeOffset at) =>
-            _db.Run("set document " + documentKey + " aside as missing its source", connection =>
+            ChangeClaimed(
+                "set document " + documentKey + " aside as missing its source",
+                documentKey,
+                workerId,
+                "state = '" + SourceMissing + "', claimed_by = NULL, lease_until = NULL, last_error = $reason, state_reason = $reason, " +
+                "state_changed_by = $worker, state_changed_at = $at",
+                command =>
+                {
+                    Bind(command, "$reason", reason);
+                    Bind(command, "$at", Time(at));
+                });
+
+        /// <summary>
+        /// A worker's change to an item it claimed: it applies only while that worker still holds the item and the item
+        /// is pending, so a worker whose lease ran out (and whose item another worker claimed) cannot overwrite the
+        /// other's outcome. True when it applied.
+        /// </summary>
+        private bool ChangeClaimed(string action, string documentKey, string workerId, string assignments, Action<SqliteCommand> bind) =>
+            _db.Run(action, connection =>
             {
                 using SqliteCommand command = Command(
                     connection,
                     null,
-                    "UPDATE outbox SET state = '" + SourceMissing + "', claimed_by = NULL, lease_until = NULL, last_error = $reason, state_reason = $reason, " +
-                    "state_changed_by = $worker, state_changed_at = $at WHERE document_key = $document_key AND claimed_by = $worker AND state = '" + Pending + "';");
+                    "UPDATE outbox SET " + assignments + " WHERE document_key = $document_key AND claimed_by = $worker AND state = '" + Pending + "';");
                 Bind(command, "$document_key", documentKey);
                 Bind(command, "$worker", workerId);
-                Bind(command, "$reason", reason);
-                Bind(command, "$at", Time(at));
+                bind(command);
                 return command.ExecuteNonQuery() == 1;
             });
 
