@@ -110,64 +110,70 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
         }
 
         public bool MarkArchived(string documentKey, string workerId, string storedLocation, DateTimeOffset at) =>
-            Mutate(
+            ChangeClaimed(
                 "mark document " + documentKey + " archived",
-                "UPDATE outbox SET state = '" + Archived + "', stored_location = @stored_location, archived_at = @archived_at, " +
-                "lease_until = NULL, last_error = NULL, " + ForgetSignedSources + ", op_token = @token WHERE document_key = @document_key AND claimed_by = @worker AND state = '" + Pending + "';",
                 documentKey,
+                workerId,
+                "state = '" + Archived + "', stored_location = @stored_location, archived_at = @archived_at, lease_until = NULL, last_error = NULL, " + ForgetSignedSources,
                 command =>
                 {
-                    BindText(command, "worker", workerId);
                     BindText(command, "stored_location", storedLocation);
                     BindText(command, "archived_at", Time(at));
                 });
 
         public bool MarkQuarantined(string documentKey, string workerId, string reason, DateTimeOffset at) =>
-            Mutate(
+            ChangeClaimed(
                 "quarantine document " + documentKey,
-                "UPDATE outbox SET state = '" + Quarantined + "', claimed_by = NULL, lease_until = NULL, last_error = @reason, state_reason = @reason, " +
-                "state_changed_by = @worker, state_changed_at = @at, " + ForgetSignedSources + ", op_token = @token WHERE document_key = @document_key AND claimed_by = @worker AND state = '" + Pending + "';",
                 documentKey,
+                workerId,
+                "state = '" + Quarantined + "', claimed_by = NULL, lease_until = NULL, last_error = @reason, state_reason = @reason, " +
+                "state_changed_by = @worker, state_changed_at = @at, " + ForgetSignedSources,
                 command =>
                 {
-                    BindText(command, "worker", workerId);
                     BindText(command, "reason", reason);
                     BindText(command, "at", Time(at));
                 });
 
         public bool MarkRetry(string documentKey, string workerId, string error, DateTimeOffset nextAttemptAt) =>
-            Mutate(
+            ChangeClaimed(
                 "release document " + documentKey + " for another attempt",
-                "UPDATE outbox SET claimed_by = NULL, lease_until = NULL, last_error = @error, next_attempt_at = @next_attempt_at, op_token = @token " +
-                "WHERE document_key = @document_key AND claimed_by = @worker AND state = '" + Pending + "';",
                 documentKey,
+                workerId,
+                "claimed_by = NULL, lease_until = NULL, last_error = @error, next_attempt_at = @next_attempt_at",
                 command =>
                 {
-                    BindText(command, "worker", workerId);
                     BindText(command, "error", error);
                     BindText(command, "next_attempt_at", Time(nextAttemptAt));
                 });
 
         public bool MarkSourceMissing(string documentKey, string workerId, string reason, DateTimeOffset at) =>
-            Mutate(
+            ChangeClaimed(
                 "set document " + documentKey + " aside as missing its source",
-                "UPDATE outbox SET state = '" + SourceMissing + "', claimed_by = NULL, lease_until = NULL, last_error = @reason, state_reason = @reason, " +
-                "state_changed_by = @worker, state_changed_at = @at, op_token = @token WHERE document_key = @document_key AND claimed_by = @worker AND state = '" + Pending + "';",
                 documentKey,
+                workerId,
+                "state = '" + SourceMissing + "', claimed_by = NULL, lease_until = NULL, last_error = @reason, state_reason = @reason, " +
+                "state_changed_by = @worker, state_changed_at = @at",
                 command =>
                 {
-                    BindText(command, "worker", workerId);
                     BindText(command, "reason", reason);
                     BindText(command, "at", Time(at));
                 });
 
-        private bool Mutate(string action, string sql, string documentKey, Action<NpgsqlCommand> bind)
+        /// <summary>
+        /// A worker's change to an item it claimed: it applies only while that worker still holds the item and the item
+        /// is pending, so a worker whose lease ran out (and whose item another worker claimed) cannot overwrite the
+        /// other's outcome. True when it applied, or when an earlier attempt of this call applied it before its answer
+        /// was lost.
+        /// </summary>
+        private bool ChangeClaimed(string action, string documentKey, string workerId, string assignments, Action<NpgsqlCommand> bind)
         {
             Guid token = Guid.NewGuid();
             return _db.Run(action, session =>
             {
-                using NpgsqlCommand command = session.Command(sql);
+                using NpgsqlCommand command = session.Command(
+                    "UPDATE outbox SET " + assignments + ", op_token = @token WHERE document_key = @document_key AND claimed_by = @worker AND state = '" + Pending + "';");
                 BindText(command, "document_key", documentKey);
+                BindText(command, "worker", workerId);
                 BindUuid(command, "token", token);
                 bind(command);
                 return session.Execute(command) == 1 || (session.IsRetry && OwnChange(session, documentKey, token));
