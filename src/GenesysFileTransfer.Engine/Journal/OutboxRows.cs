@@ -49,15 +49,6 @@ namespace GenesysFileTransfer.Engine.Journal
         public static OutboxItem? ReadNext(DbDataReader reader) => reader.Read() ? Read(reader) : null;
 
         /// <summary>Every remaining row of the reader.</summary>
-        public static List<OutboxItem> ReadAll(DbDataReader reader)
-        {
-            var items = new List<OutboxItem>();
-            while (reader.Read())
-            {
-                items.Add(Read(reader));
-            }
-
-            return items;
-        }
+        public static List<OutboxItem> ReadAll(DbDataReader reader) => reader.ReadRows(Read);
     }
 }

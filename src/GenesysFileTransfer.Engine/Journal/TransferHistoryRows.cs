@@ -14,15 +14,7 @@ namespace GenesysFileTransfer.Engine.Journal
         public const string Columns = "time, event, media_id, detail";
 
         /// <summary>Every remaining row of the reader, selected with <see cref="Columns"/>.</summary>
-        public static IReadOnlyList<TransferHistoryEntry> ReadAll(DbDataReader reader)
-        {
-            var entries = new List<TransferHistoryEntry>();
-            while (reader.Read())
-            {
-                entries.Add(new TransferHistoryEntry(reader.GetJournalTime(0), reader.GetString(1), reader.GetStringOrNull(2), reader.GetStringOrNull(3)));
-            }
-
-            return entries;
-        }
+        public static IReadOnlyList<TransferHistoryEntry> ReadAll(DbDataReader reader) =>
+            reader.ReadRows(row => new TransferHistoryEntry(row.GetJournalTime(0), row.GetString(1), row.GetStringOrNull(2), row.GetStringOrNull(3)));
     }
 }

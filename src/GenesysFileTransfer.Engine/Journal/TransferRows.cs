@@ -44,15 +44,6 @@ namespace GenesysFileTransfer.Engine.Journal
         };
 
         /// <summary>Every remaining row of the reader.</summary>
-        public static List<JournalTransfer> ReadAll(DbDataReader reader)
-        {
-            var transfers = new List<JournalTransfer>();
-            while (reader.Read())
-            {
-                transfers.Add(Read(reader));
-            }
-
-            return transfers;
-        }
+        public static List<JournalTransfer> ReadAll(DbDataReader reader) => reader.ReadRows(Read);
     }
 }

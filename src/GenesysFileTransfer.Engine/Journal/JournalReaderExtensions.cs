@@ -1,14 +1,27 @@
 using System;
+using System.Collections.Generic;
 using System.Data.Common;
 
 namespace GenesysFileTransfer.Engine.Journal
 {
     /// <summary>
-    /// Reads one field of a journal row from either store's reader, where the two schemas store the same value
-    /// differently or a column may be null.
+    /// Reads journal rows from either store's reader: the remaining rows of a result, and the fields whose column may be
+    /// null or whose type differs between the SQLite and the PostgreSQL schema.
     /// </summary>
-    internal static class JournalFields
+    internal static class JournalReaderExtensions
     {
+        /// <summary>Every remaining row of the reader, each mapped by <paramref name="row"/>.</summary>
+        public static List<T> ReadRows<T>(this DbDataReader reader, Func<DbDataReader, T> row)
+        {
+            var rows = new List<T>();
+            while (reader.Read())
+            {
+                rows.Add(row(reader));
+            }
+
+            return rows;
+        }
+
         public static string? GetStringOrNull(this DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
         public static long? GetInt64OrNull(this DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? (long?)null : reader.GetInt64(ordinal);
