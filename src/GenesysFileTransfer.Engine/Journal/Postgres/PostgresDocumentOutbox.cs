@@ -242,10 +242,7 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
                     return new OutboxChangeResult(OutboxChange.Changed, current);
                 }
 
-                OutboxChange refusal = current is null ? OutboxChange.NotFound
-                    : current.State == OutboxState.Pending || current.State == OutboxState.SourceMissing ? OutboxChange.Leased
-                    : OutboxChange.NotAllowed;
-                return new OutboxChangeResult(refusal, current);
+                return OutboxChangeResult.Refused(current);
             });
         }
 

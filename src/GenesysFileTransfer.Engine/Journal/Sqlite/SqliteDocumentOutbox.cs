@@ -218,10 +218,7 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
                 }
 
                 OutboxItem? current = Read(connection, transaction, documentKey);
-                OutboxChange refusal = current is null ? OutboxChange.NotFound
-                    : current.State == OutboxState.Pending || current.State == OutboxState.SourceMissing ? OutboxChange.Leased
-                    : OutboxChange.NotAllowed;
-                return new OutboxChangeResult(refusal, current);
+                return OutboxChangeResult.Refused(current);
             });
 
         private static OutboxItem? Read(SqliteConnection connection, SqliteTransaction? transaction, string documentKey)
