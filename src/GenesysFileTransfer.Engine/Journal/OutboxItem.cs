@@ -100,5 +100,16 @@ namespace GenesysFileTransfer.Engine.Journal
 
         /// <summary>The item after the change (or as it stands, when refused); null when not found.</summary>
         public OutboxItem? Item { get; }
+
+        /// <summary>
+        /// Why a store's change did not apply, told from the item as it stands: a pending or source-missing item could
+        /// only have been held by a live lease; any other state does not allow the change.
+        /// </summary>
+        internal static OutboxChangeResult Refused(OutboxItem? current) =>
+            new OutboxChangeResult(
+                current is null ? OutboxChange.NotFound
+                : current.State == OutboxState.Pending || current.State == OutboxState.SourceMissing ? OutboxChange.Leased
+                : OutboxChange.NotAllowed,
+                current);
     }
 }

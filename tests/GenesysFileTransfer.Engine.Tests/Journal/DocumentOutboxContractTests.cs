@@ -33,6 +33,44 @@ public sealed class DocumentOutboxContractTests
 
     [Theory]
     [MemberData(nameof(JournalUnderTest.Kinds), MemberType = typeof(JournalUnderTest))]
+    public void Every_field_of_an_item_round_trips_with_its_times_to_the_tick_and_its_empty_fields_empty(string kind)
+    {
+        using var temp = new JournalUnderTest(kind, _server, GetType().Name);
+        using ITransferJournal journal = temp.Open();
+        OutboxItem full = Item("attachment/full", T0.AddTicks(1), T0.AddTicks(1234567));
+        full.Kind = "attachment";
+        full.AttachmentId = "attachment-7";
+        full.State = OutboxState.Quarantined;
+        full.Attempts = 3;
+        full.LastError = "FileInfected: Eicar-Test-Signature (clamd)";
+        full.ClaimedBy = "worker-a";
+        full.LeaseUntil = T0.AddTicks(9999999);
+        full.StoredLocation = "archive/2026/11/invoice.pdf";
+        full.ArchivedAt = T0.AddTicks(7654321);
+        full.FallbackSource = "https://media.example.test/m/x.pdf";
+        full.StateReason = "because";
+        full.StateChangedBy = "ops@host";
+        full.StateChangedAt = T0.AddTicks(3);
+        var empty = new OutboxItem
+        {
+            DocumentKey = "attachment/empty",
+            Kind = "attachment",
+            Source = "https://media.example.test/m/y.pdf",
+            FileName = "y.pdf",
+            EnqueuedAt = T0,
+            NextAttemptAt = T0,
+        };
+
+        Assert.True(journal.Outbox.Enqueue(full));
+        Assert.True(journal.Outbox.Enqueue(empty));
+
+        Assert.Equivalent(full, journal.Outbox.GetItem(full.DocumentKey), strict: true);
+        Assert.Equivalent(empty, journal.Outbox.GetItem(empty.DocumentKey), strict: true);
+        Assert.Equal(full.NextAttemptAt.UtcTicks, journal.Outbox.GetItem(full.DocumentKey)!.NextAttemptAt.UtcTicks);
+    }
+
+    [Theory]
+    [MemberData(nameof(JournalUnderTest.Kinds), MemberType = typeof(JournalUnderTest))]
     public void A_claim_takes_the_oldest_due_item_and_holds_it_for_the_lease(string kind)
     {
         using var temp = new JournalUnderTest(kind, _server, GetType().Name);

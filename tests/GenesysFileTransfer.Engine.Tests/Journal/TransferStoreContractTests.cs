@@ -229,6 +229,25 @@ public class TransferStoreContractTests
         Assert.Empty(store.Transfers.GetHistory(Guid.NewGuid()));
     }
 
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public void History_times_and_lease_times_keep_every_tick(string kind)
+    {
+        using var store = new ContractStore(kind, _server);
+        JournalTransfer transfer = Transfer("a.pdf", "Created", T0.AddTicks(1));
+        transfer.LeaseOwner = "host/1/connection";
+        transfer.LeaseUntil = T0.AddTicks(7654321);
+        store.Transfers.InsertOrGet(transfer, new TransferHistoryEntry(T0.AddTicks(1234567), "created", null, null), supersede: false, out _);
+
+        JournalTransfer read = store.Transfers.GetTransfer(transfer.TransferId)!;
+        TransferHistoryEntry entry = Assert.Single(store.Transfers.GetHistory(transfer.TransferId));
+        Assert.Equal(T0.AddTicks(1).UtcTicks, read.CreatedAt.UtcTicks);
+        Assert.Equal(T0.AddTicks(7654321).UtcTicks, read.LeaseUntil!.Value.UtcTicks);
+        Assert.Equal(T0.AddTicks(1234567).UtcTicks, entry.Time.UtcTicks);
+        Assert.Null(entry.MediaId);
+        Assert.Null(entry.Detail);
+    }
+
     /// <summary>One store under test; the in-memory one keeps no outbox, as a connection without a journal does not.</summary>
     private sealed class ContractStore : IDisposable
     {

@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using System.IO;
 using System.Net.Sockets;
 using System.Threading;
@@ -22,7 +21,6 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
     /// </remarks>
     internal sealed class PostgresDatabase : IDisposable
     {
-        private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
         // A connection string, not an NpgsqlDataSource: the netstandard2.0 build of Npgsql brings its own DbDataSource
         // type, which does not load beside a newer runtime's; pooling is per connection string either way.
         private readonly string _connectionString;
@@ -156,17 +154,6 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
                 NpgsqlConnection.ClearPool(connection);
             }
         }
-
-        public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
-
-        public static string? Time(DateTimeOffset? time) => time is DateTimeOffset value ? Time(value) : null;
-
-        public static DateTimeOffset ParseTime(string text) =>
-            new DateTimeOffset(DateTime.SpecifyKind(DateTime.ParseExact(text, TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal), DateTimeKind.Utc));
-
-        public static DateTimeOffset? NullableTime(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? (DateTimeOffset?)null : ParseTime(reader.GetString(ordinal));
-
-        public static string? NullableString(NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
     }
 
     /// <summary>One attempt of one journal operation: its connection, its transaction (if any) and its attempt number.</summary>

@@ -1,7 +1,8 @@
 using System;
 using System.Collections.Generic;
 using Npgsql;
-using static GenesysFileTransfer.Engine.Journal.Postgres.PostgresDatabase;
+using static GenesysFileTransfer.Engine.Journal.JournalTime;
+using static GenesysFileTransfer.Engine.Journal.OutboxStateNames;
 using static GenesysFileTransfer.Engine.Journal.Postgres.PostgresSession;
 
 namespace GenesysFileTransfer.Engine.Journal.Postgres
@@ -14,21 +15,10 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
     /// </summary>
     internal sealed class PostgresDocumentOutbox : IDocumentOutbox
     {
-        private const string Pending = "pending";
-        private const string Archived = "archived";
-        private const string SourceMissing = "source_missing";
-        private const string Abandoned = "abandoned";
-        private const string Quarantined = "quarantined";
-
         /// <summary>A signed attachment URL is a credential: once an item is archived or quarantined it keeps scheme, host and path only.</summary>
         private const string ForgetSignedSources =
             "source = CASE WHEN (source LIKE 'http://%' OR source LIKE 'https://%') AND strpos(source, '?') > 0 THEN substr(source, 1, strpos(source, '?') - 1) ELSE source END, " +
             "fallback_source = NULL";
-
-        private const string OutboxColumns =
-            "document_key, kind, transfer_id, conversation_id, message_id, attachment_id, source, file_name, content_type, sha256, " +
-            "length, metadata_json, state, attempts, enqueued_at, next_attempt_at, last_error, claimed_by, lease_until, stored_location, archived_at, " +
-            "fallback_source, state_reason, state_changed_by, state_changed_at";
 
         private readonly PostgresDatabase _db;
 
@@ -50,7 +40,7 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
         internal static bool Insert(PostgresSession session, OutboxItem item, Guid insertToken)
         {
             using NpgsqlCommand command = session.Command(
-                "INSERT INTO outbox (" + OutboxColumns + ", insert_token) VALUES (@document_key, @kind, @transfer_id, @conversation_id, @message_id, " +
+                "INSERT INTO outbox (" + OutboxRows.Columns + ", insert_token) VALUES (@document_key, @kind, @transfer_id, @conversation_id, @message_id, " +
                 "@attachment_id, @source, @file_name, @content_type, @sha256, @length, @metadata_json, @state, @attempts, @enqueued_at, " +
                 "@next_attempt_at, @last_error, @claimed_by, @lease_until, @stored_location, @archived_at, @fallback_source, @state_reason, " +
                 "@state_changed_by, @state_changed_at, @insert_token) ON CONFLICT (document_key) DO NOTHING;");
@@ -66,7 +56,7 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
             BindText(command, "sha256", item.Sha256);
             BindLong(command, "length", item.Length);
             BindText(command, "metadata_json", item.MetadataJson ?? "{}");
-            BindText(command, "state", StateText(item.State));
+            BindText(command, "state", OutboxStateNames.Of(item.State));
             command.Parameters.AddWithValue("attempts", item.Attempts);
             BindText(command, "enqueued_at", Time(item.EnqueuedAt));
             BindText(command, "next_attempt_at", Time(item.NextAttemptAt));
@@ -96,7 +86,7 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
                 if (session.IsRetry)
                 {
                     // The first attempt may have claimed an item before its answer was lost: take that one, not a second.
-                    using NpgsqlCommand mine = session.Command("SELECT " + OutboxColumns + " FROM outbox WHERE claim_token = @token AND claimed_by = @worker AND state = '" + Pending + "';");
+                    using NpgsqlCommand mine = session.Command("SELECT " + OutboxRows.Columns + " FROM outbox WHERE claim_token = @token AND claimed_by = @worker AND state = '" + Pending + "';");
                     BindUuid(mine, "token", token);
                     BindText(mine, "worker", workerId);
                     OutboxItem? claimed = ReadOne(session, mine);
@@ -110,7 +100,7 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
                     "UPDATE outbox SET claimed_by = @worker, lease_until = @lease_until, attempts = attempts + 1, claim_token = @token " +
                     "WHERE document_key = (SELECT document_key FROM outbox WHERE state = '" + Pending + "' AND next_attempt_at <= @now " +
                     "AND (lease_until IS NULL OR lease_until <= @now) ORDER BY next_attempt_at, enqueued_at, document_key LIMIT 1 FOR UPDATE SKIP LOCKED) " +
-                    "RETURNING " + OutboxColumns + ";");
+                    "RETURNING " + OutboxRows.Columns + ";");
                 BindText(command, "worker", workerId);
                 BindText(command, "now", Time(now));
                 BindText(command, "lease_until", Time(now + lease));
@@ -120,64 +110,70 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
         }
 
         public bool MarkArchived(string documentKey, string workerId, string storedLocation, DateTimeOffset at) =>
-            Mutate(
+            ChangeClaimed(
                 "mark document " + documentKey + " archived",
-                "UPDATE outbox SET state = '" + Archived + "', stored_location = @stored_location, archived_at = @archived_at, " +
-                "lease_until = NULL, last_error = NULL, " + ForgetSignedSources + ", op_token = @token WHERE document_key = @document_key AND claimed_by = @worker AND state = '" + Pending + "';",
                 documentKey,
+                workerId,
+                "state = '" + Archived + "', stored_location = @stored_location, archived_at = @archived_at, lease_until = NULL, last_error = NULL, " + ForgetSignedSources,
                 command =>
                 {
-                    BindText(command, "worker", workerId);
                     BindText(command, "stored_location", storedLocation);
                     BindText(command, "archived_at", Time(at));
                 });
 
         public bool MarkQuarantined(string documentKey, string workerId, string reason, DateTimeOffset at) =>
-            Mutate(
+            ChangeClaimed(
                 "quarantine document " + documentKey,
-                "UPDATE outbox SET state = '" + Quarantined + "', claimed_by = NULL, lease_until = NULL, last_error = @reason, state_reason = @reason, " +
-                "state_changed_by = @worker, state_changed_at = @at, " + ForgetSignedSources + ", op_token = @token WHERE document_key = @document_key AND claimed_by = @worker AND state = '" + Pending + "';",
                 documentKey,
+                workerId,
+                "state = '" + Quarantined + "', claimed_by = NULL, lease_until = NULL, last_error = @reason, state_reason = @reason, " +
+                "state_changed_by = @worker, state_changed_at = @at, " + ForgetSignedSources,
                 command =>
                 {
-                    BindText(command, "worker", workerId);
                     BindText(command, "reason", reason);
                     BindText(command, "at", Time(at));
                 });
 
         public bool MarkRetry(string documentKey, string workerId, string error, DateTimeOffset nextAttemptAt) =>
-            Mutate(
+            ChangeClaimed(
                 "release document " + documentKey + " for another attempt",
-                "UPDATE outbox SET claimed_by = NULL, lease_until = NULL, last_error = @error, next_attempt_at = @next_attempt_at, op_token = @token " +
-                "WHERE document_key = @document_key AND claimed_by = @worker AND state = '" + Pending + "';",
                 documentKey,
+                workerId,
+                "claimed_by = NULL, lease_until = NULL, last_error = @error, next_attempt_at = @next_attempt_at",
                 command =>
                 {
-                    BindText(command, "worker", workerId);
                     BindText(command, "error", error);
                     BindText(command, "next_attempt_at", Time(nextAttemptAt));
                 });
 
         public bool MarkSourceMissing(string documentKey, string workerId, string reason, DateTimeOffset at) =>
-            Mutate(
+            ChangeClaimed(
                 "set document " + documentKey + " aside as missing its source",
-                "UPDATE outbox SET state = '" + SourceMissing + "', claimed_by = NULL, lease_until = NULL, last_error = @reason, state_reason = @reason, " +
-                "state_changed_by = @worker, state_changed_at = @at, op_token = @token WHERE document_key = @document_key AND claimed_by = @worker AND state = '" + Pending + "';",
                 documentKey,
+                workerId,
+                "state = '" + SourceMissing + "', claimed_by = NULL, lease_until = NULL, last_error = @reason, state_reason = @reason, " +
+                "state_changed_by = @worker, state_changed_at = @at",
                 command =>
                 {
-                    BindText(command, "worker", workerId);
                     BindText(command, "reason", reason);
                     BindText(command, "at", Time(at));
                 });
 
-        private bool Mutate(string action, string sql, string documentKey, Action<NpgsqlCommand> bind)
+        /// <summary>
+        /// A worker's change to an item it claimed: it applies only while that worker still holds the item and the item
+        /// is pending, so a worker whose lease ran out (and whose item another worker claimed) cannot overwrite the
+        /// other's outcome. True when it applied, or when an earlier attempt of this call applied it before its answer
+        /// was lost.
+        /// </summary>
+        private bool ChangeClaimed(string action, string documentKey, string workerId, string assignments, Action<NpgsqlCommand> bind)
         {
             Guid token = Guid.NewGuid();
             return _db.Run(action, session =>
             {
-                using NpgsqlCommand command = session.Command(sql);
+                using NpgsqlCommand command = session.Command(
+                    "UPDATE outbox SET " + assignments + ", op_token = @token WHERE document_key = @document_key AND claimed_by = @worker AND state = '" + Pending + "';");
                 BindText(command, "document_key", documentKey);
+                BindText(command, "worker", workerId);
                 BindUuid(command, "token", token);
                 bind(command);
                 return session.Execute(command) == 1 || (session.IsRetry && OwnChange(session, documentKey, token));
@@ -227,7 +223,7 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
             {
                 using (NpgsqlCommand command = session.Command(
                     "UPDATE outbox SET " + assignments + ", op_token = @token WHERE document_key = @document_key AND state IN ('" + Pending + "', '" + SourceMissing + "') " +
-                    "AND (lease_until IS NULL OR lease_until <= @now) RETURNING " + OutboxColumns + ";"))
+                    "AND (lease_until IS NULL OR lease_until <= @now) RETURNING " + OutboxRows.Columns + ";"))
                 {
                     BindText(command, "document_key", documentKey);
                     BindText(command, "now", Time(now));
@@ -246,16 +242,13 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
                     return new OutboxChangeResult(OutboxChange.Changed, current);
                 }
 
-                OutboxChange refusal = current is null ? OutboxChange.NotFound
-                    : current.State == OutboxState.Pending || current.State == OutboxState.SourceMissing ? OutboxChange.Leased
-                    : OutboxChange.NotAllowed;
-                return new OutboxChangeResult(refusal, current);
+                return OutboxChangeResult.Refused(current);
             });
         }
 
         private static OutboxItem? Read(PostgresSession session, string documentKey)
         {
-            using NpgsqlCommand command = session.Command("SELECT " + OutboxColumns + " FROM outbox WHERE document_key = @document_key;");
+            using NpgsqlCommand command = session.Command("SELECT " + OutboxRows.Columns + " FROM outbox WHERE document_key = @document_key;");
             BindText(command, "document_key", documentKey);
             return ReadOne(session, command);
         }
@@ -263,79 +256,20 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
         public IReadOnlyList<OutboxItem> GetOutbox(OutboxState? state) =>
             _db.Run("read the outbox", session =>
             {
-                using NpgsqlCommand command = session.Command("SELECT " + OutboxColumns + " FROM outbox" + (state is null ? string.Empty : " WHERE state = @state") + " ORDER BY enqueued_at, document_key;");
+                using NpgsqlCommand command = session.Command("SELECT " + OutboxRows.Columns + " FROM outbox" + (state is null ? string.Empty : " WHERE state = @state") + " ORDER BY enqueued_at, document_key;");
                 if (state is OutboxState wanted)
                 {
-                    BindText(command, "state", StateText(wanted));
+                    BindText(command, "state", OutboxStateNames.Of(wanted));
                 }
 
-                var items = new List<OutboxItem>();
                 using NpgsqlDataReader reader = session.Reader(command);
-                while (reader.Read())
-                {
-                    items.Add(ReadOutboxItem(reader));
-                }
-
-                return (IReadOnlyList<OutboxItem>)items;
+                return (IReadOnlyList<OutboxItem>)OutboxRows.ReadAll(reader);
             });
 
         private static OutboxItem? ReadOne(PostgresSession session, NpgsqlCommand command)
         {
             using NpgsqlDataReader reader = session.Reader(command);
-            return reader.Read() ? ReadOutboxItem(reader) : null;
-        }
-
-        private static OutboxItem ReadOutboxItem(NpgsqlDataReader reader) => new OutboxItem
-        {
-            DocumentKey = reader.GetString(0),
-            Kind = reader.GetString(1),
-            TransferId = reader.IsDBNull(2) ? (Guid?)null : reader.GetGuid(2),
-            ConversationId = NullableString(reader, 3),
-            MessageId = NullableString(reader, 4),
-            AttachmentId = NullableString(reader, 5),
-            Source = reader.GetString(6),
-            FileName = reader.GetString(7),
-            ContentType = NullableString(reader, 8),
-            Sha256 = NullableString(reader, 9),
-            Length = reader.IsDBNull(10) ? (long?)null : reader.GetInt64(10),
-            MetadataJson = reader.GetString(11),
-            State = ParseState(reader.GetString(12)),
-            Attempts = reader.GetInt32(13),
-            EnqueuedAt = ParseTime(reader.GetString(14)),
-            NextAttemptAt = ParseTime(reader.GetString(15)),
-            LastError = NullableString(reader, 16),
-            ClaimedBy = NullableString(reader, 17),
-            LeaseUntil = NullableTime(reader, 18),
-            StoredLocation = NullableString(reader, 19),
-            ArchivedAt = NullableTime(reader, 20),
-            FallbackSource = NullableString(reader, 21),
-            StateReason = NullableString(reader, 22),
-            StateChangedBy = NullableString(reader, 23),
-            StateChangedAt = NullableTime(reader, 24),
-        };
-
-        private static string StateText(OutboxState state)
-        {
-            switch (state)
-            {
-                case OutboxState.Archived: return Archived;
-                case OutboxState.SourceMissing: return SourceMissing;
-                case OutboxState.Abandoned: return Abandoned;
-                case OutboxState.Quarantined: return Quarantined;
-                default: return Pending;
-            }
-        }
-
-        private static OutboxState ParseState(string text)
-        {
-            switch (text)
-            {
-                case Archived: return OutboxState.Archived;
-                case SourceMissing: return OutboxState.SourceMissing;
-                case Abandoned: return OutboxState.Abandoned;
-                case Quarantined: return OutboxState.Quarantined;
-                default: return OutboxState.Pending;
-            }
+            return OutboxRows.ReadNext(reader);
         }
     }
 }

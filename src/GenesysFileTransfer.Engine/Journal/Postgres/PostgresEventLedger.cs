@@ -1,6 +1,6 @@
 using System;
 using Npgsql;
-using static GenesysFileTransfer.Engine.Journal.Postgres.PostgresDatabase;
+using static GenesysFileTransfer.Engine.Journal.JournalTime;
 using static GenesysFileTransfer.Engine.Journal.Postgres.PostgresSession;
 
 namespace GenesysFileTransfer.Engine.Journal.Postgres

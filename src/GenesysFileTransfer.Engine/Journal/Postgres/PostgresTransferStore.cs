@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using GenesysFileTransfer.Engine.Transfers;
 using Npgsql;
-using static GenesysFileTransfer.Engine.Journal.Postgres.PostgresDatabase;
+using static GenesysFileTransfer.Engine.Journal.JournalTime;
 using static GenesysFileTransfer.Engine.Journal.Postgres.PostgresSession;
 
 namespace GenesysFileTransfer.Engine.Journal.Postgres
@@ -17,11 +17,6 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
     /// </summary>
     internal sealed class PostgresTransferStore : ITransferStore
     {
-        private const string TransferColumns =
-            "transfer_id, idempotency_key, conversation_id, communication_id, file_path, file_name, length, content_type, sha256, " +
-            "content_md5, media_id, status, message_id, failure_reason, metadata_json, previous_media_ids, created_at, updated_at, " +
-            "version, lease_owner, lease_until";
-
         private readonly PostgresDatabase _db;
 
         public PostgresTransferStore(PostgresDatabase db) => _db = db;
@@ -64,7 +59,7 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
                 }
 
                 using (NpgsqlCommand insert = session.Command(
-                    "INSERT INTO transfers (" + TransferColumns + ") VALUES (@transfer_id, @idempotency_key, @conversation_id, @communication_id, " +
+                    "INSERT INTO transfers (" + TransferRows.Columns + ") VALUES (@transfer_id, @idempotency_key, @conversation_id, @communication_id, " +
                     "@file_path, @file_name, @length, @content_type, @sha256, @content_md5, @media_id, @status, @message_id, @failure_reason, " +
                     "@metadata_json, @previous_media_ids, @created_at, @updated_at, 0, @lease_owner, @lease_until);"))
                 {
@@ -102,7 +97,7 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
             return _db.Run("query transfers", session =>
             {
                 using NpgsqlCommand command = session.Command(string.Empty);
-                var sql = new StringBuilder("SELECT " + TransferColumns + " FROM transfers WHERE true");
+                var sql = new StringBuilder("SELECT " + TransferRows.Columns + " FROM transfers WHERE true");
                 if (query.TransferId is Guid id)
                 {
                     sql.Append(" AND transfer_id = @transfer_id");
@@ -157,16 +152,10 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
         public IReadOnlyList<TransferHistoryEntry> GetHistory(Guid transferId) =>
             _db.Run("read the history of transfer " + transferId, session =>
             {
-                using NpgsqlCommand command = session.Command("SELECT time, event, media_id, detail FROM transfer_history WHERE transfer_id = @transfer_id ORDER BY entry_id;");
+                using NpgsqlCommand command = session.Command("SELECT " + TransferHistoryRows.Columns + " FROM transfer_history WHERE transfer_id = @transfer_id ORDER BY entry_id;");
                 BindUuid(command, "transfer_id", transferId);
-                var entries = new List<TransferHistoryEntry>();
                 using NpgsqlDataReader reader = session.Reader(command);
-                while (reader.Read())
-                {
-                    entries.Add(new TransferHistoryEntry(ParseTime(reader.GetString(0)), reader.GetString(1), NullableString(reader, 2), NullableString(reader, 3)));
-                }
-
-                return (IReadOnlyList<TransferHistoryEntry>)entries;
+                return TransferHistoryRows.ReadAll(reader);
             });
 
         public JournalTransfer? TryTransition(JournalTransfer next, long expectedVersion, TransferHistoryEntry entry, OutboxItem? archive = null)
@@ -231,7 +220,7 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
                 using NpgsqlCommand command = session.Command(
                     "UPDATE transfers SET version = version + (CASE WHEN lease_owner IS NOT DISTINCT FROM @owner THEN 0 ELSE 1 END), " +
                     "lease_owner = @owner, lease_until = @until WHERE transfer_id = @id " +
-                    "AND (lease_owner IS NULL OR lease_owner = @owner OR lease_until IS NULL OR lease_until <= @now) RETURNING " + TransferColumns + ";");
+                    "AND (lease_owner IS NULL OR lease_owner = @owner OR lease_until IS NULL OR lease_until <= @now) RETURNING " + TransferRows.Columns + ";");
                 BindText(command, "owner", owner);
                 BindText(command, "until", Time(now + duration));
                 BindText(command, "now", Time(now));
@@ -294,7 +283,7 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
 
         private static JournalTransfer? Single(PostgresSession session, string where, Action<NpgsqlCommand> bind)
         {
-            using NpgsqlCommand command = session.Command("SELECT " + TransferColumns + " FROM transfers WHERE " + where + " ORDER BY created_at DESC LIMIT 1;");
+            using NpgsqlCommand command = session.Command("SELECT " + TransferRows.Columns + " FROM transfers WHERE " + where + " ORDER BY created_at DESC LIMIT 1;");
             bind(command);
             List<JournalTransfer> found = Read(session, command);
             return found.Count == 0 ? null : found[0];
@@ -302,37 +291,8 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
 
         private static List<JournalTransfer> Read(PostgresSession session, NpgsqlCommand command)
         {
-            var transfers = new List<JournalTransfer>();
             using NpgsqlDataReader reader = session.Reader(command);
-            while (reader.Read())
-            {
-                transfers.Add(new JournalTransfer
-                {
-                    TransferId = reader.GetGuid(0),
-                    IdempotencyKey = reader.GetString(1),
-                    ConversationId = reader.GetString(2),
-                    CommunicationId = reader.GetString(3),
-                    FilePath = reader.GetString(4),
-                    FileName = reader.GetString(5),
-                    Length = reader.GetInt64(6),
-                    ContentType = reader.GetString(7),
-                    Sha256 = reader.GetString(8),
-                    ContentMd5 = reader.GetString(9),
-                    MediaId = NullableString(reader, 10),
-                    Status = reader.GetString(11),
-                    MessageId = NullableString(reader, 12),
-                    FailureReason = NullableString(reader, 13),
-                    MetadataJson = reader.GetString(14),
-                    PreviousMediaIds = JsonSerializer.Deserialize<string[]>(reader.GetString(15)) ?? Array.Empty<string>(),
-                    CreatedAt = ParseTime(reader.GetString(16)),
-                    UpdatedAt = ParseTime(reader.GetString(17)),
-                    Version = reader.GetInt64(18),
-                    LeaseOwner = NullableString(reader, 19),
-                    LeaseUntil = NullableTime(reader, 20),
-                });
-            }
-
-            return transfers;
+            return TransferRows.ReadAll(reader);
         }
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using Microsoft.Data.Sqlite;
+using static GenesysFileTransfer.Engine.Journal.OutboxStateNames;
 using static GenesysFileTransfer.Engine.Journal.Sqlite.SqliteDatabase;
 
 namespace GenesysFileTransfer.Engine.Journal.Sqlite
@@ -14,12 +15,6 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
     /// </remarks>
     internal sealed class SqliteDocumentOutbox : IDocumentOutbox
     {
-        private const string Pending = "pending";
-        private const string Archived = "archived";
-        private const string SourceMissing = "source_missing";
-        private const string Abandoned = "abandoned";
-        private const string Quarantined = "quarantined";
-
         /// <summary>
         /// SQL that keeps a signed URL's scheme, host and path and drops its query (the signature), applied to a
         /// document's sources in the same statement that archives or quarantines it: a signed URL is a credential,
@@ -28,11 +23,6 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
         private const string ForgetSignedSources =
             "source = CASE WHEN (source LIKE 'http://%' OR source LIKE 'https://%') AND instr(source, '?') > 0 THEN substr(source, 1, instr(source, '?') - 1) ELSE source END, " +
             "fallback_source = NULL";
-
-        private const string OutboxColumns =
-            "document_key, kind, transfer_id, conversation_id, message_id, attachment_id, source, file_name, content_type, sha256, " +
-            "length, metadata_json, state, attempts, enqueued_at, next_attempt_at, last_error, claimed_by, lease_until, stored_location, archived_at, " +
-            "fallback_source, state_reason, state_changed_by, state_changed_at";
 
         private readonly SqliteDatabase _db;
 
@@ -54,7 +44,7 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
             using SqliteCommand command = Command(
                 connection,
                 transaction,
-                "INSERT INTO outbox (" + OutboxColumns + ") VALUES ($document_key, $kind, $transfer_id, $conversation_id, $message_id, " +
+                "INSERT INTO outbox (" + OutboxRows.Columns + ") VALUES ($document_key, $kind, $transfer_id, $conversation_id, $message_id, " +
                 "$attachment_id, $source, $file_name, $content_type, $sha256, $length, $metadata_json, $state, $attempts, $enqueued_at, " +
                 "$next_attempt_at, $last_error, $claimed_by, $lease_until, $stored_location, $archived_at, $fallback_source, $state_reason, " +
                 "$state_changed_by, $state_changed_at) ON CONFLICT (document_key) DO NOTHING;");
@@ -70,7 +60,7 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
             Bind(command, "$sha256", item.Sha256);
             Bind(command, "$length", item.Length);
             Bind(command, "$metadata_json", item.MetadataJson ?? "{}");
-            Bind(command, "$state", StateText(item.State));
+            Bind(command, "$state", OutboxStateNames.Of(item.State));
             Bind(command, "$attempts", item.Attempts);
             Bind(command, "$enqueued_at", Time(item.EnqueuedAt));
             Bind(command, "$next_attempt_at", Time(item.NextAttemptAt));
@@ -103,72 +93,80 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
                     "UPDATE outbox SET claimed_by = $worker, lease_until = $lease_until, attempts = attempts + 1 " +
                     "WHERE document_key = (SELECT document_key FROM outbox WHERE state = '" + Pending + "' AND next_attempt_at <= $now " +
                     "AND (lease_until IS NULL OR lease_until <= $now) ORDER BY next_attempt_at, enqueued_at, document_key LIMIT 1) " +
-                    "RETURNING " + OutboxColumns + ";");
+                    "RETURNING " + OutboxRows.Columns + ";");
                 Bind(command, "$worker", workerId);
                 Bind(command, "$now", Time(now));
                 Bind(command, "$lease_until", Time(now + lease));
                 using SqliteDataReader reader = command.ExecuteReader();
-                return reader.Read() ? ReadOutboxItem(reader) : null;
+                return OutboxRows.ReadNext(reader);
             });
         }
 
         public bool MarkArchived(string documentKey, string workerId, string storedLocation, DateTimeOffset at) =>
-            _db.Run("mark document " + documentKey + " archived", connection =>
-            {
-                using SqliteCommand command = Command(
-                    connection,
-                    null,
-                    "UPDATE outbox SET state = '" + Archived + "', stored_location = $stored_location, archived_at = $archived_at, " +
-                    "lease_until = NULL, last_error = NULL, " + ForgetSignedSources + " WHERE document_key = $document_key AND claimed_by = $worker AND state = '" + Pending + "';");
-                Bind(command, "$document_key", documentKey);
-                Bind(command, "$worker", workerId);
-                Bind(command, "$stored_location", storedLocation);
-                Bind(command, "$archived_at", Time(at));
-                return command.ExecuteNonQuery() == 1;
-            });
+            ChangeClaimed(
+                "mark document " + documentKey + " archived",
+                documentKey,
+                workerId,
+                "state = '" + Archived + "', stored_location = $stored_location, archived_at = $archived_at, lease_until = NULL, last_error = NULL, " + ForgetSignedSources,
+                command =>
+                {
+                    Bind(command, "$stored_location", storedLocation);
+                    Bind(command, "$archived_at", Time(at));
+                });
 
         public bool MarkRetry(string documentKey, string workerId, string error, DateTimeOffset nextAttemptAt) =>
-            _db.Run("release document " + documentKey + " for another attempt", connection =>
-            {
-                using SqliteCommand command = Command(
-                    connection,
-                    null,
-                    "UPDATE outbox SET claimed_by = NULL, lease_until = NULL, last_error = $error, next_attempt_at = $next_attempt_at " +
-                    "WHERE document_key = $document_key AND claimed_by = $worker AND state = '" + Pending + "';");
-                Bind(command, "$document_key", documentKey);
-                Bind(command, "$worker", workerId);
-                Bind(command, "$error", error);
-                Bind(command, "$next_attempt_at", Time(nextAttemptAt));
-                return command.ExecuteNonQuery() == 1;
-            });
+            ChangeClaimed(
+                "release document " + documentKey + " for another attempt",
+                documentKey,
+                workerId,
+                "claimed_by = NULL, lease_until = NULL, last_error = $error, next_attempt_at = $next_attempt_at",
+                command =>
+                {
+                    Bind(command, "$error", error);
+                    Bind(command, "$next_attempt_at", Time(nextAttemptAt));
+                });
 
         public bool MarkQuarantined(string documentKey, string workerId, string reason, DateTimeOffset at) =>
-            _db.Run("quarantine document " + documentKey, connection =>
-            {
-                using SqliteCommand command = Command(
-                    connection,
-                    null,
-                    "UPDATE outbox SET state = '" + Quarantined + "', claimed_by = NULL, lease_until = NULL, last_error = $reason, state_reason = $reason, " +
-                    "state_changed_by = $worker, state_changed_at = $at, " + ForgetSignedSources + " WHERE document_key = $document_key AND claimed_by = $worker AND state = '" + Pending + "';");
-                Bind(command, "$document_key", documentKey);
-                Bind(command, "$worker", workerId);
-                Bind(command, "$reason", reason);
-                Bind(command, "$at", Time(at));
-                return command.ExecuteNonQuery() == 1;
-            });
+            ChangeClaimed(
+                "quarantine document " + documentKey,
+                documentKey,
+                workerId,
+                "state = '" + Quarantined + "', claimed_by = NULL, lease_until = NULL, last_error = $reason, state_reason = $reason, " +
+                "state_changed_by = $worker, state_changed_at = $at, " + ForgetSignedSources,
+                command =>
+                {
+                    Bind(command, "$reason", reason);
+                    Bind(command, "$at", Time(at));
+                });
 
         public bool MarkSourceMissing(string documentKey, string workerId, string reason, DateTimeOffset at) =>
-            _db.Run("set document " + documentKey + " aside as missing its source", connection =>
+            ChangeClaimed(
+                "set document " + documentKey + " aside as missing its source",
+                documentKey,
+                workerId,
+                "state = '" + SourceMissing + "', claimed_by = NULL, lease_until = NULL, last_error = $reason, state_reason = $reason, " +
+                "state_changed_by = $worker, state_changed_at = $at",
+                command =>
+                {
+                    Bind(command, "$reason", reason);
+                    Bind(command, "$at", Time(at));
+                });
+
+        /// <summary>
+        /// A worker's change to an item it claimed: it applies only while that worker still holds the item and the item
+        /// is pending, so a worker whose lease ran out (and whose item another worker claimed) cannot overwrite the
+        /// other's outcome. True when it applied.
+        /// </summary>
+        private bool ChangeClaimed(string action, string documentKey, string workerId, string assignments, Action<SqliteCommand> bind) =>
+            _db.Run(action, connection =>
             {
                 using SqliteCommand command = Command(
                     connection,
                     null,
-                    "UPDATE outbox SET state = '" + SourceMissing + "', claimed_by = NULL, lease_until = NULL, last_error = $reason, state_reason = $reason, " +
-                    "state_changed_by = $worker, state_changed_at = $at WHERE document_key = $document_key AND claimed_by = $worker AND state = '" + Pending + "';");
+                    "UPDATE outbox SET " + assignments + " WHERE document_key = $document_key AND claimed_by = $worker AND state = '" + Pending + "';");
                 Bind(command, "$document_key", documentKey);
                 Bind(command, "$worker", workerId);
-                Bind(command, "$reason", reason);
-                Bind(command, "$at", Time(at));
+                bind(command);
                 return command.ExecuteNonQuery() == 1;
             });
 
@@ -207,104 +205,42 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
                     connection,
                     transaction,
                     "UPDATE outbox SET " + assignments + " WHERE document_key = $document_key AND state IN ('" + Pending + "', '" + SourceMissing + "') " +
-                    "AND (lease_until IS NULL OR lease_until <= $now) RETURNING " + OutboxColumns + ";"))
+                    "AND (lease_until IS NULL OR lease_until <= $now) RETURNING " + OutboxRows.Columns + ";"))
                 {
                     Bind(command, "$document_key", documentKey);
                     Bind(command, "$now", Time(now));
                     bind(command);
                     using SqliteDataReader reader = command.ExecuteReader();
-                    if (reader.Read())
+                    if (OutboxRows.ReadNext(reader) is OutboxItem changed)
                     {
-                        return new OutboxChangeResult(OutboxChange.Changed, ReadOutboxItem(reader));
+                        return new OutboxChangeResult(OutboxChange.Changed, changed);
                     }
                 }
 
                 OutboxItem? current = Read(connection, transaction, documentKey);
-                OutboxChange refusal = current is null ? OutboxChange.NotFound
-                    : current.State == OutboxState.Pending || current.State == OutboxState.SourceMissing ? OutboxChange.Leased
-                    : OutboxChange.NotAllowed;
-                return new OutboxChangeResult(refusal, current);
+                return OutboxChangeResult.Refused(current);
             });
 
         private static OutboxItem? Read(SqliteConnection connection, SqliteTransaction? transaction, string documentKey)
         {
-            using SqliteCommand command = Command(connection, transaction, "SELECT " + OutboxColumns + " FROM outbox WHERE document_key = $document_key;");
+            using SqliteCommand command = Command(connection, transaction, "SELECT " + OutboxRows.Columns + " FROM outbox WHERE document_key = $document_key;");
             Bind(command, "$document_key", documentKey);
             using SqliteDataReader reader = command.ExecuteReader();
-            return reader.Read() ? ReadOutboxItem(reader) : null;
+            return OutboxRows.ReadNext(reader);
         }
 
         /// <summary>Outbox items in the order they were enqueued; every item when <paramref name="state"/> is null.</summary>
         public IReadOnlyList<OutboxItem> GetOutbox(OutboxState? state) =>
             _db.Run("read the outbox", connection =>
             {
-                using SqliteCommand command = Command(connection, null, "SELECT " + OutboxColumns + " FROM outbox" + (state is null ? string.Empty : " WHERE state = $state") + " ORDER BY enqueued_at, document_key;");
+                using SqliteCommand command = Command(connection, null, "SELECT " + OutboxRows.Columns + " FROM outbox" + (state is null ? string.Empty : " WHERE state = $state") + " ORDER BY enqueued_at, document_key;");
                 if (state is OutboxState wanted)
                 {
-                    Bind(command, "$state", StateText(wanted));
+                    Bind(command, "$state", OutboxStateNames.Of(wanted));
                 }
 
-                var items = new List<OutboxItem>();
                 using SqliteDataReader reader = command.ExecuteReader();
-                while (reader.Read())
-                {
-                    items.Add(ReadOutboxItem(reader));
-                }
-
-                return (IReadOnlyList<OutboxItem>)items;
+                return (IReadOnlyList<OutboxItem>)OutboxRows.ReadAll(reader);
             });
-
-        private static OutboxItem ReadOutboxItem(SqliteDataReader reader) => new OutboxItem
-        {
-            DocumentKey = reader.GetString(0),
-            Kind = reader.GetString(1),
-            TransferId = reader.IsDBNull(2) ? (Guid?)null : Guid.Parse(reader.GetString(2)),
-            ConversationId = NullableString(reader, 3),
-            MessageId = NullableString(reader, 4),
-            AttachmentId = NullableString(reader, 5),
-            Source = reader.GetString(6),
-            FileName = reader.GetString(7),
-            ContentType = NullableString(reader, 8),
-            Sha256 = NullableString(reader, 9),
-            Length = reader.IsDBNull(10) ? (long?)null : reader.GetInt64(10),
-            MetadataJson = reader.GetString(11),
-            State = ParseState(reader.GetString(12)),
-            Attempts = reader.GetInt32(13),
-            EnqueuedAt = ParseTime(reader.GetString(14)),
-            NextAttemptAt = ParseTime(reader.GetString(15)),
-            LastError = NullableString(reader, 16),
-            ClaimedBy = NullableString(reader, 17),
-            LeaseUntil = NullableTime(reader, 18),
-            StoredLocation = NullableString(reader, 19),
-            ArchivedAt = NullableTime(reader, 20),
-            FallbackSource = NullableString(reader, 21),
-            StateReason = NullableString(reader, 22),
-            StateChangedBy = NullableString(reader, 23),
-            StateChangedAt = NullableTime(reader, 24),
-        };
-
-        private static string StateText(OutboxState state)
-        {
-            switch (state)
-            {
-                case OutboxState.Archived: return Archived;
-                case OutboxState.SourceMissing: return SourceMissing;
-                case OutboxState.Abandoned: return Abandoned;
-                case OutboxState.Quarantined: return Quarantined;
-                default: return Pending;
-            }
-        }
-
-        private static OutboxState ParseState(string text)
-        {
-            switch (text)
-            {
-                case Archived: return OutboxState.Archived;
-                case SourceMissing: return OutboxState.SourceMissing;
-                case Abandoned: return OutboxState.Abandoned;
-                case Quarantined: return OutboxState.Quarantined;
-                default: return OutboxState.Pending;
-            }
-        }
     }
 }

@@ -16,11 +16,6 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
     /// </summary>
     internal sealed class SqliteTransferStore : ITransferStore
     {
-        private const string TransferColumns =
-            "transfer_id, idempotency_key, conversation_id, communication_id, file_path, file_name, length, content_type, sha256, " +
-            "content_md5, media_id, status, message_id, failure_reason, metadata_json, previous_media_ids, created_at, updated_at, " +
-            "version, lease_owner, lease_until";
-
         private readonly SqliteDatabase _db;
 
         public SqliteTransferStore(SqliteDatabase db) => _db = db;
@@ -53,7 +48,7 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
                 using (SqliteCommand insert = Command(
                     connection,
                     transaction,
-                    "INSERT INTO transfers (" + TransferColumns + ") VALUES ($transfer_id, $idempotency_key, $conversation_id, $communication_id, " +
+                    "INSERT INTO transfers (" + TransferRows.Columns + ") VALUES ($transfer_id, $idempotency_key, $conversation_id, $communication_id, " +
                     "$file_path, $file_name, $length, $content_type, $sha256, $content_md5, $media_id, $status, $message_id, $failure_reason, " +
                     "$metadata_json, $previous_media_ids, $created_at, $updated_at, 0, $lease_owner, $lease_until);"))
                 {
@@ -92,7 +87,7 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
             return _db.Run("query transfers", connection =>
             {
                 using SqliteCommand command = connection.CreateCommand();
-                var sql = new StringBuilder("SELECT " + TransferColumns + " FROM transfers WHERE 1 = 1");
+                var sql = new StringBuilder("SELECT " + TransferRows.Columns + " FROM transfers WHERE 1 = 1");
                 if (query.TransferId is Guid id)
                 {
                     sql.Append(" AND transfer_id = $transfer_id");
@@ -142,16 +137,10 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
         public IReadOnlyList<TransferHistoryEntry> GetHistory(Guid transferId) =>
             _db.Run("read the history of transfer " + transferId, connection =>
             {
-                using SqliteCommand command = Command(connection, null, "SELECT time, event, media_id, detail FROM transfer_history WHERE transfer_id = $transfer_id ORDER BY entry_id;");
+                using SqliteCommand command = Command(connection, null, "SELECT " + TransferHistoryRows.Columns + " FROM transfer_history WHERE transfer_id = $transfer_id ORDER BY entry_id;");
                 Bind(command, "$transfer_id", Id(transferId));
-                var entries = new List<TransferHistoryEntry>();
                 using SqliteDataReader reader = command.ExecuteReader();
-                while (reader.Read())
-                {
-                    entries.Add(new TransferHistoryEntry(ParseTime(reader.GetString(0)), reader.GetString(1), NullableString(reader, 2), NullableString(reader, 3)));
-                }
-
-                return (IReadOnlyList<TransferHistoryEntry>)entries;
+                return TransferHistoryRows.ReadAll(reader);
             });
 
         public JournalTransfer? TryTransition(JournalTransfer next, long expectedVersion, TransferHistoryEntry entry, OutboxItem? archive = null)
@@ -280,7 +269,7 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
 
         private static JournalTransfer? Single(SqliteConnection connection, SqliteTransaction? transaction, string where, Action<SqliteCommand> bind)
         {
-            using SqliteCommand command = Command(connection, transaction, "SELECT " + TransferColumns + " FROM transfers WHERE " + where + " ORDER BY created_at DESC LIMIT 1;");
+            using SqliteCommand command = Command(connection, transaction, "SELECT " + TransferRows.Columns + " FROM transfers WHERE " + where + " ORDER BY created_at DESC LIMIT 1;");
             bind(command);
             List<JournalTransfer> found = Read(command);
             return found.Count == 0 ? null : found[0];
@@ -288,37 +277,8 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
 
         private static List<JournalTransfer> Read(SqliteCommand command)
         {
-            var transfers = new List<JournalTransfer>();
             using SqliteDataReader reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                transfers.Add(new JournalTransfer
-                {
-                    TransferId = Guid.Parse(reader.GetString(0)),
-                    IdempotencyKey = reader.GetString(1),
-                    ConversationId = reader.GetString(2),
-                    CommunicationId = reader.GetString(3),
-                    FilePath = reader.GetString(4),
-                    FileName = reader.GetString(5),
-                    Length = reader.GetInt64(6),
-                    ContentType = reader.GetString(7),
-                    Sha256 = reader.GetString(8),
-                    ContentMd5 = reader.GetString(9),
-                    MediaId = NullableString(reader, 10),
-                    Status = reader.GetString(11),
-                    MessageId = NullableString(reader, 12),
-                    FailureReason = NullableString(reader, 13),
-                    MetadataJson = reader.GetString(14),
-                    PreviousMediaIds = JsonSerializer.Deserialize<string[]>(reader.GetString(15)) ?? Array.Empty<string>(),
-                    CreatedAt = ParseTime(reader.GetString(16)),
-                    UpdatedAt = ParseTime(reader.GetString(17)),
-                    Version = reader.GetInt64(18),
-                    LeaseOwner = NullableString(reader, 19),
-                    LeaseUntil = NullableTime(reader, 20),
-                });
-            }
-
-            return transfers;
+            return TransferRows.ReadAll(reader);
         }
     }
 }
