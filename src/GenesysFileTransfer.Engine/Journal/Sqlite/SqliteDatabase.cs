@@ -18,7 +18,6 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
     /// </summary>
     internal sealed class SqliteDatabase : IDisposable
     {
-        private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
         private const int BusyTimeoutMs = 30000;
         private static long _statements;
         private static readonly object Marker = new object();
@@ -258,15 +257,8 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
 
         public static string Id(Guid id) => id.ToString("D");
 
-        public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture);
+        public static string Time(DateTimeOffset time) => JournalTime.Time(time);
 
-        public static string? Time(DateTimeOffset? time) => time is DateTimeOffset value ? Time(value) : null;
-
-        public static DateTimeOffset ParseTime(string text) =>
-            new DateTimeOffset(DateTime.SpecifyKind(DateTime.ParseExact(text, TimeFormat, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal), DateTimeKind.Utc));
-
-        public static DateTimeOffset? NullableTime(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? (DateTimeOffset?)null : ParseTime(reader.GetString(ordinal));
-
-        public static string? NullableString(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+        public static string? Time(DateTimeOffset? time) => JournalTime.Time(time);
     }
 }
