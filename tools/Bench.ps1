@@ -166,6 +166,14 @@ function Read-AuditRecords([string] $Folder) {
     }
 }
 
+function Get-EmulatorRequest([string] $BaseUri, [string] $Route) {
+    # The emulator's request log, one object per request. Invoke-RestMethod writes a JSON array as ONE object, so
+    # '@(Invoke-RestMethod ...)' is an array holding the array: its Count is always 1 and a Where-Object filter sees
+    # the whole log at once (and lets it all through). Enumerating it here gives the requests themselves.
+    $query = if ($Route) { "?route=$Route" } else { '' }
+    Invoke-RestMethod -Uri "$($BaseUri.TrimEnd('/'))/emulator/requests$query" | ForEach-Object { $_ }
+}
+
 function Get-EmulatorMediaDueAt([string] $BaseUri, [string] $MediaId) {
     # Read as text for the same reason: the instant the emulator flips the media to valid, to the tick.
     $text = (Invoke-WebRequest -Uri "$($BaseUri.TrimEnd('/'))/emulator/media/$MediaId").Content
@@ -332,7 +340,7 @@ function Invoke-RateLimitWorker($Spec) {
         $watch = [System.Diagnostics.Stopwatch]::StartNew()
         $out = @($inputs | Send-GcFile @script:Metadata -Deliver -ErrorVariable errors -ErrorAction SilentlyContinue)
         $watch.Stop()
-        $log = @(Invoke-RestMethod -Uri "$base/emulator/requests") | Where-Object { $_.route -notin 's3', 'token' }
+        $log = @(Get-EmulatorRequest $base | Where-Object { $_.route -notin 's3', 'token' })
         $runs.Add(@{
                 Mode        = $case.Mode
                 DelayMs     = $case.DelayMs
@@ -343,6 +351,9 @@ function Invoke-RateLimitWorker($Spec) {
                 Successful  = @($log | Where-Object { $_.status -ge 200 -and $_.status -lt 300 }).Count
                 Throttled   = @($log | Where-Object status -EQ 429).Count
                 Polls       = @($log | Where-Object { $_.route -in 'media', 'medialist' }).Count
+                # Every API request by method and route, with its status: which call a file costs beyond create,
+                # a status poll and deliver.
+                ByRoute     = @($log | Group-Object { "$($_.method) $($_.route) $($_.status)" } | ForEach-Object { @{ Key = $_.Name; Count = $_.Count } })
             })
     }
     @{ Files = $files.Count; Runs = $runs.ToArray() }
@@ -362,7 +373,7 @@ function Invoke-ScanWorker($Spec) {
             $null = Invoke-RestMethod -Method Delete -Uri "$base/emulator/requests"
             $roundResults = @(Send-GcFile -Path $files @fresh @script:Metadata -Wait -ThrottleLimit $files.Count)
             # Status requests of the round (single GETs and listing pages), shared out over its files.
-            $pollRequests = @(Invoke-RestMethod -Uri "$base/emulator/requests?route=media").Count + @(Invoke-RestMethod -Uri "$base/emulator/requests?route=medialist").Count
+            $pollRequests = @(Get-EmulatorRequest $base 'media').Count + @(Get-EmulatorRequest $base 'medialist').Count
             foreach ($transfer in $roundResults) {
                 $due = Get-EmulatorMediaDueAt $base "$($transfer.MediaId)"
                 $sent.Add(@{ DelayMs = $delay; TransferId = "$($transfer.TransferId)"; Status = "$($transfer.Status)"; ValidationDueAt = $due; PollRequests = $pollRequests / [Math]::Max(1, $roundResults.Count) })
@@ -712,6 +723,10 @@ function Measure-RateLimit {
                     -Subject 'Send-GcFile -Deliver (default throttle)' -Reference 'lower bound: 3 calls/file at the limit' -Unit 's' -SubjectValues @($run.Seconds) -ReferenceValues @($bound) `
                     -Result ('{0:0.00}× bound; 429: {1} of {2} ({3:0.0}%); {4:0.00} successful calls/file ({5} status requests); delivered {6}' -f $ratio, $run.Throttled, $run.Requests, $share429, $perFile, $run.Polls, $run.Delivered) `
                     -Target $(if ($run.Mode -eq 'shared') { '≤ 1.10× bound, ≤ 1% 429, ≤ 2.3 calls/file' } else { '≤ 1.15× bound, ≤ 1% 429' }) -Met $met -Miss ($miss -join ', ')))
+    }
+    foreach ($run in $result.Runs) {
+        $routes = @($run.ByRoute | Sort-Object Key | ForEach-Object { '{0} {1:0.00}' -f $_.Key, ($_.Count / [Math]::Max(1, $run.Delivered)) }) -join '; '
+        $Details.Add(("- Calls per delivered file by method, route and status, validation {0:0.0} s, {1}: {2}." -f ($run.DelayMs / 1000), $run.Mode, $routes))
     }
     $Details.Add("- **Rate limit**: the emulator limits the token to $($script:Sizes.RateRequests) requests per $($script:Sizes.RateWindowSeconds) s (a fixed window, 429 with Retry-After beyond it); one ``Send-GcFile -Deliver`` of $($result.Files) files of 10 KB with the default throttle per row, after a window of rest; 'one conversation' sends every file to the same conversation, 'a conversation each' gives every file its own (so no two files can share a listing call). The lower bound is $('{0:0}' -f $bound) s: 3 API calls per file (create, a status poll, deliver) at $perSecond requests a second; uploads to the storage host are not API calls. Calls counted from the emulator's request log (token and storage requests left out). One run per row: each takes minutes, so the rows are single measurements, not medians.")
 }
