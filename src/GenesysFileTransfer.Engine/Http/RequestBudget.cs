@@ -187,8 +187,20 @@ namespace GenesysFileTransfer.Engine.Http
                 }
                 else if (allowed is int a && count is int c && reset is int s && a > 0 && sentAt >= _windowStartedAt)
                 {
-                    _limit = a;
                     TimeSpan length = TimeSpan.FromSeconds(Math.Max(1, s));
+                    if (_limit is int known && known != a)
+                    {
+                        // A different allowance is a different limit (the organization's was changed, or another
+                        // rule now applies): the old window's length, end and count say nothing about the new one.
+                        // Keeping the old length would pace the start of every new window by it: after 300 per
+                        // 60 s, a 50 per 10 s window was started 1.2 s late each time.
+                        _windowLength = length;
+                        _windowEnd = now + length;
+                        _windowEndLearned = true;
+                        _used = c;
+                    }
+
+                    _limit = a;
                     if (length > _windowLength)
                     {
                         _windowLength = length;

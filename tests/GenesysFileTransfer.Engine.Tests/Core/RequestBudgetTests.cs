@@ -212,6 +212,26 @@ public class RequestBudgetTests
         Assert.True(servedBy[0] > 0 && servedBy[1] > 0, $"served {servedBy[0]} + {servedBy[1]}");
     }
 
+    [Fact]
+    public void A_changed_allowance_is_paced_by_its_own_window_and_not_by_the_old_ones()
+    {
+        var clock = new FakeTimeProvider(T0);
+        using var budget = new RequestBudget(clock);
+        // A connection that first saw a generous limit with a long window (300 per 60 s, Genesys' default) ...
+        var server = new RateLimitedServer(allowed: 300, windowSeconds: 60);
+        Drive(clock, budget, server, TimeSpan.FromSeconds(1), waiting: 1);
+
+        // ... then a stricter one with a short window (the org's limit changed, or another token's rules apply).
+        server.Change(allowed: 50, windowSeconds: 10);
+        int sent = Drive(clock, budget, server, TimeSpan.FromSeconds(60), waiting: 8);
+
+        Assert.Equal(0, server.Refused);
+        Assert.Equal(50, budget.Limit);
+        // Six whole windows fit in the minute; pacing the start of each by the old 60 s window would have left
+        // the token idle for about a second between windows, and a whole window's worth unused by the end.
+        Assert.True(sent >= 6 * 48, $"only {sent} requests in 60 s at 50 per 10 s");
+    }
+
     /// <summary>Keeps <paramref name="waiting"/> requests waiting on the budget and answers each one as it is let through.</summary>
     private static int Drive(FakeTimeProvider clock, RequestBudget budget, RateLimitedServer server, TimeSpan duration, int waiting, RequestPriority priority = RequestPriority.Normal)
     {
@@ -273,8 +293,8 @@ public class RequestBudgetTests
     private sealed class RateLimitedServer
     {
         private readonly object _gate = new object();
-        private readonly int _allowed;
-        private readonly int _windowSeconds;
+        private int _allowed;
+        private int _windowSeconds;
 
         public RateLimitedServer(int allowed, int windowSeconds)
         {
@@ -285,6 +305,17 @@ public class RequestBudgetTests
         public List<Window> Windows { get; } = new List<Window>();
 
         public int Refused { get; private set; }
+
+        public void Change(int allowed, int windowSeconds)
+        {
+            lock (_gate)
+            {
+                _allowed = allowed;
+                _windowSeconds = windowSeconds;
+                Windows.Clear();
+                Refused = 0;
+            }
+        }
 
         public HttpResponseMessage Answer(DateTimeOffset now)
         {
