@@ -310,6 +310,8 @@ namespace GenesysFileTransfer.Engine.Http
             }
 
             _used = 0;
+            // A new window has its whole allowance: its first request is not paced from the old window's last one.
+            _lastGrant = DateTimeOffset.MinValue;
             _windowStartedAt = now;
             _windowEnd = now + (_windowLength > TimeSpan.Zero ? _windowLength : TimeSpan.FromSeconds(60));
             _windowEndLearned = false;

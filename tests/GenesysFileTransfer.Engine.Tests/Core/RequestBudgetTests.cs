@@ -90,6 +90,26 @@ public class RequestBudgetTests
     }
 
     [Fact]
+    public void The_first_request_of_a_new_window_goes_when_the_window_starts()
+    {
+        var clock = new FakeTimeProvider(T0);
+        using var budget = new RequestBudget(clock);
+        // Ten per two seconds, eight used: one more may go (one is kept in reserve).
+        budget.Observe(Reply(HttpStatusCode.OK, allowed: 10, count: 8, reset: 2), clock.GetUtcNow());
+        clock.Advance(TimeSpan.FromMilliseconds(1950));
+        Task last = budget.AcquireAsync(RequestPriority.Normal, CancellationToken.None);
+        Task next = budget.AcquireAsync(RequestPriority.Normal, CancellationToken.None);
+
+        Assert.True(last.IsCompleted);
+        clock.Advance(TimeSpan.FromMilliseconds(60));
+        Assert.False(next.IsCompleted);
+        // The window ends at 2 s (the budget allows 30 ms for clocks that differ). Its successor has its whole
+        // allowance: the next request goes now, not a paced slot after the old window's last request.
+        clock.Advance(TimeSpan.FromMilliseconds(30));
+        Assert.True(next.IsCompleted);
+    }
+
+    [Fact]
     public void Lets_everything_through_at_once_until_an_answer_states_a_limit()
     {
         var clock = new FakeTimeProvider(T0);
