@@ -119,6 +119,22 @@ namespace GenesysFileTransfer.Engine.Http
             }
         }
 
+        /// <summary>
+        /// The window's length shared evenly by its whole allowance (10 s / 50 = 200 ms; Genesys' 60 s / 300 = 200 ms),
+        /// zero before the limit is known: the pace the token sustains, unlike <see cref="CurrentSpacing"/>, which
+        /// shrinks near a window's end when allowance is left over.
+        /// </summary>
+        public TimeSpan AverageSpacing
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _limit is int limit && limit > 0 && _windowLength > TimeSpan.Zero ? TimeSpan.FromTicks(_windowLength.Ticks / limit) : TimeSpan.Zero;
+                }
+            }
+        }
+
         /// <summary>Waits until a request of <paramref name="priority"/> may go out, and counts it.</summary>
         public Task AcquireAsync(RequestPriority priority, CancellationToken cancellationToken)
         {
