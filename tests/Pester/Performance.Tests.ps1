@@ -132,11 +132,17 @@ Describe 'Request budget, shared polling and command overhead' {
 
         1..10 | ForEach-Object { $null = Test-GcFileTransferPayload -Path $file.FullName @metadata }
         $null = Get-GcConnection
-        $target = New-Target
-        $transfer = New-GcFileTransfer -Path $file.FullName @target @metadata
-        $null = $transfer | Send-GcFile -Wait | Send-GcFileTransferMessage
+        # Each command's work ends a moment after its last output; a wait for output begun before that moment ends
+        # when the work does (PipelineQueue.Wake), not when it runs out. A few rounds, so a command that sat out its
+        # wait after the work was done shows up in the count.
+        foreach ($round in 1..8) {
+            $target = New-Target
+            $transfer = New-GcFileTransfer -Path (New-TestFile -Kind Pdf -Path (Join-Path $TestDrive "drain-$round.pdf") -SizeBytes (4096 + $round)).FullName @target @metadata
+            $null = $transfer | Send-GcFile -Wait | Send-GcFileTransferMessage
+            $null = Send-GcFile -Path (New-TestFile -Kind Pdf -Path (Join-Path $TestDrive "drain-deliver-$round.pdf") -SizeBytes (8192 + $round)).FullName @target @metadata -Deliver
+        }
 
-        # A wait with nothing running can only end by timing out: none was taken.
+        # No wait outlived the work it waited for (nor began with nothing running).
         $idleWaits.GetValue($null) | Should -Be $before
     }
 }
