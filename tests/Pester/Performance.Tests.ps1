@@ -1,8 +1,8 @@
 # What the module does to stay fast without wasting requests, asserted by counting, never by timing: the request
 # budget a connection shares between commands keeps under the emulator's rate limit (no 429 in its request log), files
-# of one communication are polled with the media listing, at the pace the rate limit allows rather than each file's
-# own, and, when Genesys refuses the listing (403), one media at a time, and a command whose work is done returns
-# without sitting out a wait.
+# of one communication are polled with the media listing, at the pace a busy rate limit allows rather than each
+# file's own, and, when Genesys refuses the listing (403), one media at a time, and a command whose work is done
+# returns without sitting out a wait.
 
 Describe 'Request budget, shared polling and command overhead' {
     BeforeAll {
@@ -83,25 +83,25 @@ Describe 'Request budget, shared polling and command overhead' {
         ($listing.Count + $single.Count) | Should -BeLessThan (6 * $listing.Count)
     }
 
-    It 'polls a communication at the pace of the rate limit, not of each file''s own schedule' {
-        # 30 requests per 3 s: one budget slot is 100 ms, so one communication's polling may take a round every
-        # second (SharedBudgetSpacings, 10). Each file's own schedule asks every 100 to 250 ms: eight files
-        # waiting 2.5 s would bring a listing call every quarter second or less, a dozen or more in all.
-        Invoke-EmulatorControl -Emulator $emulator -Method Patch -Path 'emulator/settings' -Body @{ validationDelayMs = 2500; rateLimit = @{ requests = 30; windowSeconds = 3 } } | Out-Null
+    It 'polls a communication at the pace of a busy rate limit, not of each file''s own schedule' {
+        # 20 requests per 4 s: a budget slot is 200 ms, so while the token is busy (its twelve creates are more than
+        # a quarter of its allowance) one communication's polling takes a round every 2 s at most often
+        # (SharedBudgetSpacings, 10). Each file's own schedule asks every 100 to 250 ms: twelve files waiting 5 s
+        # would bring a listing call as often as the budget lets one through, ten or more in all.
+        Invoke-EmulatorControl -Emulator $emulator -Method Patch -Path 'emulator/settings' -Body @{ validationDelayMs = 5000; rateLimit = @{ requests = 20; windowSeconds = 4 } } | Out-Null
         Connect-Test 'paced'
         $target = New-Target
-        $batch = New-Batch 'paced' 8
+        $batch = New-Batch 'paced' 12
         Invoke-EmulatorControl -Emulator $emulator -Method Delete -Path 'emulator/requests' | Out-Null
 
-        $results = @($batch | Send-GcFile @target @metadata -Wait -ThrottleLimit 8)
+        $results = @($batch | Send-GcFile @target @metadata -Wait -ThrottleLimit 12)
 
-        @($results | Where-Object Status -EQ 'Valid').Count | Should -Be 8
+        @($results | Where-Object Status -EQ 'Valid').Count | Should -Be 12
         $status = @(Get-Requests 'medialist') + @(Get-Requests 'media')
         @($status | Where-Object status -EQ 429).Count | Should -Be 0
-        # A round a second over the files' waits (the last uploaded about 0.8 s after the first, each validating
-        # for 2.5 s): five or six rounds, fewer status requests than files.
+        # A first look, then a round every 2 s until the files are valid about 5 s after their uploads: four rounds.
         $status.Count | Should -BeGreaterThan 0
-        $status.Count | Should -BeLessOrEqual 7
+        $status.Count | Should -BeLessOrEqual 5
     }
 
     It 'falls back to one GET per media when the listing is refused (403)' {

@@ -21,8 +21,9 @@ namespace GenesysFileTransfer.Engine.Transfers
     /// (<see cref="ScanWaitOptions.IntervalFor"/>). A shared round costs one request for everybody, so while several
     /// transfers share a communication its rounds come every <see cref="ScanWaitOptions.SharedInterval"/> at
     /// first, stretched as the youngest transfer's wait grows (its own schedule divided among the transfers a round
-    /// serves), and as the connection's request budget tightens (<see cref="RequestBudget.PollBacklog"/>). Once the
-    /// token's rate limit is known, a communication's rounds come at most one listing page per
+    /// serves), and as the connection's request budget tightens (<see cref="RequestBudget.PollBacklog"/>). While the
+    /// token is busy (<see cref="RequestBudget.IsBusy"/>: a quarter of its allowance used in this window or the
+    /// last), a communication's rounds come at most one listing page per
     /// <see cref="ScanWaitOptions.SharedBudgetSpacings"/> budget slots, whatever the transfers' own schedules ask.
     /// A communication's pace outlives its rounds: the transfers a round served ask for their next look a moment
     /// after it. Polls go to the budget with the lowest priority, so creates and deliveries are served first when
@@ -172,18 +173,19 @@ namespace GenesysFileTransfer.Engine.Transfers
             TimeSpan budgetPause = TimeSpan.Zero;
             if (_budget != null)
             {
-                // The steadier of the two paces: near a window's end an unspent allowance makes the current spacing
-                // short, which would bring rounds back to back.
-                TimeSpan slot = _budget.CurrentSpacing > _budget.AverageSpacing ? _budget.CurrentSpacing : _budget.AverageSpacing;
-                TimeSpan byBudget = TimeSpan.FromTicks((long)(slot.Ticks * options.SharedBudgetSpacings * pages));
-                if (byBudget > pause)
+                pause += _budget.PollBacklog;
+                if (_budget.IsBusy)
                 {
-                    pause = byBudget;
+                    // The steadier of the two paces: near a window's end an unspent allowance makes the current
+                    // spacing short, which would bring rounds back to back. (The backlog is not added: the round's
+                    // request waits behind it in the budget anyway.)
+                    TimeSpan slot = _budget.CurrentSpacing > _budget.AverageSpacing ? _budget.CurrentSpacing : _budget.AverageSpacing;
+                    budgetPause = TimeSpan.FromTicks((long)(slot.Ticks * options.SharedBudgetSpacings * pages));
+                    if (budgetPause > pause)
+                    {
+                        pause = budgetPause;
+                    }
                 }
-
-                TimeSpan backlog = _budget.PollBacklog;
-                pause += backlog;
-                budgetPause = byBudget + backlog;
             }
 
             DateTimeOffset earliestRegistered = waiting.Min(w => w.RegisteredAt);
@@ -195,10 +197,10 @@ namespace GenesysFileTransfer.Engine.Transfers
             }
 
             // A transfer whose own schedule comes first is not made to wait for the shared pace, but it is for the
-            // budget's: a round of this communication takes at most one request in SharedBudgetSpacings of the
-            // budget's slots, whoever's schedule asks (every waiting transfer asks again 100 to 250 ms after a
-            // round, so their own schedules alone would bring a listing call every quarter second). Before the
-            // limit is known, and while it is ample, the budget's slots are short and this costs nothing.
+            // budget's while the token is busy: a round of this communication then takes at most one request in
+            // SharedBudgetSpacings of the budget's slots, whoever's schedule asks (every waiting transfer asks again
+            // 100 to 250 ms after a round, so their own schedules alone would bring a listing call every quarter
+            // second). A token far from its limit, or whose limit is ample, is polled as the schedules ask.
             if (ownDue < roundAt)
             {
                 roundAt = ownDue;

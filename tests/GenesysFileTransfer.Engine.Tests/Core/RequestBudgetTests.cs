@@ -110,6 +110,36 @@ public class RequestBudgetTests
     }
 
     [Fact]
+    public void Counts_as_busy_from_a_quarter_of_the_allowance_into_the_next_window_but_not_after_an_idle_one()
+    {
+        var clock = new FakeTimeProvider(T0);
+        using var budget = new RequestBudget(clock);
+        var server = new RateLimitedServer(allowed: 40, windowSeconds: 10);
+        bool unknown = budget.IsBusy;
+
+        // Nine requests (paced over the first half of the window): under a quarter of forty.
+        int nine = Drive(clock, budget, server, TimeSpan.FromSeconds(8), waiting: 1, total: 9);
+        bool atNine = budget.IsBusy;
+        int ten = Drive(clock, budget, server, TimeSpan.FromSeconds(3), waiting: 1, total: 1);
+        bool atTen = budget.IsBusy;
+        // The next window (the first began at 0 s and ends at 10 s), nothing asked yet: a quarter of the last one was used.
+        clock.Advance(T0 + TimeSpan.FromSeconds(12) - clock.GetUtcNow());
+        bool nextWindow = budget.IsBusy;
+        // More than a whole window without a request: nothing is known to be asking.
+        clock.Advance(TimeSpan.FromSeconds(25));
+        bool afterIdle = budget.IsBusy;
+
+        Assert.Equal(9, nine);
+        Assert.Equal(1, ten);
+        Assert.Single(server.Windows);
+        Assert.False(unknown);
+        Assert.False(atNine);
+        Assert.True(atTen);
+        Assert.True(nextWindow);
+        Assert.False(afterIdle);
+    }
+
+    [Fact]
     public void Lets_everything_through_at_once_until_an_answer_states_a_limit()
     {
         var clock = new FakeTimeProvider(T0);
@@ -253,16 +283,18 @@ public class RequestBudgetTests
     }
 
     /// <summary>Keeps <paramref name="waiting"/> requests waiting on the budget and answers each one as it is let through.</summary>
-    private static int Drive(FakeTimeProvider clock, RequestBudget budget, RateLimitedServer server, TimeSpan duration, int waiting, RequestPriority priority = RequestPriority.Normal)
+    private static int Drive(FakeTimeProvider clock, RequestBudget budget, RateLimitedServer server, TimeSpan duration, int waiting, int total = int.MaxValue)
     {
         var queue = new List<Task>();
         int sent = 0;
+        int asked = 0;
         DateTimeOffset end = clock.GetUtcNow() + duration;
-        while (clock.GetUtcNow() < end)
+        while (clock.GetUtcNow() < end && sent < total)
         {
-            while (queue.Count < waiting)
+            while (queue.Count < waiting && asked < total)
             {
-                queue.Add(budget.AcquireAsync(priority, CancellationToken.None));
+                queue.Add(budget.AcquireAsync(RequestPriority.Normal, CancellationToken.None));
+                asked++;
             }
 
             foreach (Task granted in queue.Where(t => t.IsCompleted).ToList())
