@@ -14,6 +14,11 @@ several times, in child PowerShell processes ('dotnet pwsh') that load the stage
   Import       'pwsh -NoProfile -c exit' vs the same with Import-Module of the staged manifest
   Connections  1,000 small files in 10 Send-GcFile calls of one session: TCP connections to the emulator port
                (established and TIME_WAIT) sampled during and after, and the emulator's count of connections used
+  RateLimit    -RateFiles files (200) at 50 requests per 10 s, validation 0.2, 1 and 3 s, every file in one conversation
+               and every file in its own: wall time against the lower bound (3 calls per file at the limit), 429s,
+               API calls per delivered file by method and route; -RateRepetitions runs of each (medians and ranges)
+  Commands     warm cost of Test-GcFileTransferPayload, New-GcFileTransfer and Send-GcFileTransferMessage against the
+               engine call each wraps, called from the same script, in random order in one process
   Listener     signed Open Messaging callbacks (each a new event with one attachment), 16 at a time, to
                Start-GcWebhookListener (journal and audit log on) vs a bare HttpListener that only verifies the
                HMAC (tools/ListenerBench.cs), alternating rounds: callbacks/s, p99 and max latency. No emulator.
@@ -39,11 +44,14 @@ param(
     [Parameter(ParameterSetName = 'Run')] [string] $ReportPath = (Join-Path (Split-Path $PSScriptRoot -Parent) 'docs/benchmarks.md'),
     # Memory, Upload, Batch, Scan, Import, Connections, Listener (all by default). 'pwsh -File' passes 'a,b' as one string,
     # so commas separate names too.
-    [Parameter(ParameterSetName = 'Run')] [string[]] $Measurement = @('Memory', 'Upload', 'Batch', 'Scan', 'RateLimit', 'Import', 'Connections', 'Listener'),
+    [Parameter(ParameterSetName = 'Run')] [string[]] $Measurement = @('Memory', 'Upload', 'Batch', 'Scan', 'RateLimit', 'Import', 'Connections', 'Listener', 'Commands'),
+    # RateLimit: files per batch and repetitions of each cell (validation 0.2, 1 and 3 s; one conversation, one each).
+    [Parameter(ParameterSetName = 'Run')] [ValidateRange(1, 999)] [int] $RateFiles = $(if ($env:GFT_BENCH_RATE_FILES) { [int]$env:GFT_BENCH_RATE_FILES } else { 200 }),
+    [Parameter(ParameterSetName = 'Run')] [ValidateRange(1, 20)] [int] $RateRepetitions = 1,
     # Where the test files, audit logs and worker logs go; removed at the end.
     [Parameter(ParameterSetName = 'Run')] [string] $WorkPath = (Join-Path ([System.IO.Path]::GetTempPath()) ('gft-bench-' + [guid]::NewGuid().ToString('N'))),
 
-    [Parameter(Mandatory, ParameterSetName = 'Worker')] [ValidateSet('Memory', 'Upload', 'Batch', 'Scan', 'Connections', 'RateLimit')] [string] $Worker,
+    [Parameter(Mandatory, ParameterSetName = 'Worker')] [ValidateSet('Memory', 'Upload', 'Batch', 'Scan', 'Connections', 'RateLimit', 'Commands')] [string] $Worker,
     [Parameter(Mandatory, ParameterSetName = 'Worker')] [string] $SpecPath
 )
 
@@ -61,9 +69,11 @@ $script:Sizes = @{
     ScanRounds          = 2
     ScanDelaysMs        = @(200, 1000, 3000)
     # Rate limit: the emulator at 50 requests per 10 s per token (Genesys' 300 a minute, scaled to a 10 s window).
-    # GFT_BENCH_RATE_FILES overrides the batch size (the full matrix at 200 files takes about 15 minutes).
-    RateFiles           = $(if ($env:GFT_BENCH_RATE_FILES) { [int]$env:GFT_BENCH_RATE_FILES } else { 200 })
+    # -RateFiles and -RateRepetitions size it: one repetition of the six cells at 200 files takes about 14 minutes.
+    RateFiles           = $RateFiles
+    RateRepetitions     = $RateRepetitions
     RateDelaysMs        = @(200, 1000, 3000)
+    RateModes           = @('shared', 'own')
     RateRequests        = 50
     RateWindowSeconds   = 10
     ImportRepetitions   = 10
@@ -73,6 +83,8 @@ $script:Sizes = @{
     ListenerWarmup      = 10000
     ListenerRounds      = 5
     ListenerConcurrency = 16
+    CommandWarmup       = 5
+    CommandRepetitions  = 60
     WorkerTimeoutSec    = 600
 }
 $script:Metadata = @{ StorageBucketReference = '3f2504e0-4f89-41d3-9a0c-0305e82c3301'; RetentionDays = 30 }
@@ -164,6 +176,14 @@ function Read-AuditRecords([string] $Folder) {
         }
         finally { $stream.Dispose() }
     }
+}
+
+function Get-EmulatorRequest([string] $BaseUri, [string] $Route) {
+    # The emulator's request log, one object per request. Invoke-RestMethod writes a JSON array as ONE object, so
+    # '@(Invoke-RestMethod ...)' is an array holding the array: its Count is always 1 and a Where-Object filter sees
+    # the whole log at once (and lets it all through). Enumerating it here gives the requests themselves.
+    $query = if ($Route) { "?route=$Route" } else { '' }
+    Invoke-RestMethod -Uri "$($BaseUri.TrimEnd('/'))/emulator/requests$query" | ForEach-Object { $_ }
 }
 
 function Get-EmulatorMediaDueAt([string] $BaseUri, [string] $MediaId) {
@@ -332,7 +352,7 @@ function Invoke-RateLimitWorker($Spec) {
         $watch = [System.Diagnostics.Stopwatch]::StartNew()
         $out = @($inputs | Send-GcFile @script:Metadata -Deliver -ErrorVariable errors -ErrorAction SilentlyContinue)
         $watch.Stop()
-        $log = @(Invoke-RestMethod -Uri "$base/emulator/requests") | Where-Object { $_.route -notin 's3', 'token' }
+        $log = @(Get-EmulatorRequest $base | Where-Object { $_.route -notin 's3', 'token' })
         $runs.Add(@{
                 Mode        = $case.Mode
                 DelayMs     = $case.DelayMs
@@ -343,9 +363,98 @@ function Invoke-RateLimitWorker($Spec) {
                 Successful  = @($log | Where-Object { $_.status -ge 200 -and $_.status -lt 300 }).Count
                 Throttled   = @($log | Where-Object status -EQ 429).Count
                 Polls       = @($log | Where-Object { $_.route -in 'media', 'medialist' }).Count
+                # Every API request by method and route, with its status: which call a file costs beyond create,
+                # a status poll and deliver.
+                ByRoute     = @($log | Group-Object { "$($_.method) $($_.route) $($_.status)" } | ForEach-Object { @{ Key = $_.Name; Count = $_.Count } })
             })
     }
     @{ Files = $files.Count; Runs = $runs.ToArray() }
+}
+
+function Invoke-CommandsWorker($Spec) {
+    Connect-Worker $Spec
+    $connection = Get-GcConnection
+    $target = Get-WorkerTarget $Spec
+    $base = $Spec.BaseUri.TrimEnd('/')
+    $null = Invoke-RestMethod -Method Patch -Uri "$base/emulator/settings" -ContentType 'application/json' -Body (@{ validationDelayMs = 0 } | ConvertTo-Json)
+    $files = @(Get-ChildItem -LiteralPath $Spec.Folder -File | Sort-Object Name | ForEach-Object FullName)
+    $none = [System.Threading.CancellationToken]::None
+    $policy = [GenesysFileTransfer.Engine.Validation.FileUploadPolicy]::Default
+
+    # The same metadata the cmdlets build from @script:Metadata (FileInputCmdlet.BuildMetadata): a bucket reference,
+    # an access policy with the retention, AES256 and no download, and no scan (the connection has no scanner; a
+    # local check without a connection shows the default, on).
+    function New-Metadata([bool] $Scan) {
+        $metadata = [GenesysFileTransfer.Engine.Validation.TransferMetadata]::new()
+        $metadata.StorageBucketReference = $script:Metadata.StorageBucketReference
+        $access = [GenesysFileTransfer.Engine.Validation.AccessPolicy]::new()
+        $access.RetentionDays = $script:Metadata.RetentionDays
+        $access.EncryptionStandard = [GenesysFileTransfer.Engine.Validation.EncryptionStandards]::Aes256
+        $access.DownloadAllowed = $false
+        $metadata.AccessPolicy = $access
+        $metadata.VirusScanEnabled = $Scan
+        $metadata
+    }
+
+    # Each subject is the cmdlet as a script calls it, and its reference is the engine call the cmdlet wraps, with the
+    # objects the cmdlet would build built the same way, called from the same script: the difference is what the
+    # cmdlet adds (binding, path resolution, the pipeline queue and its drain, output).
+    $subjects = [ordered]@{
+        'Test-GcFileTransferPayload' = @{
+            Cmdlet    = { param($f) $null = Test-GcFileTransferPayload -LiteralPath $f.Path @script:Metadata }
+            Reference = { param($f) $null = [GenesysFileTransfer.Engine.Validation.FileTransferValidator]::new($policy, $true).Validate([GenesysFileTransfer.Engine.Validation.FileCandidate]::new($f.Path, $null, (New-Metadata $true), $null), $none) }
+        }
+        'New-GcFileTransfer'         = @{
+            Cmdlet    = { param($f) $f.Transfer = New-GcFileTransfer -LiteralPath $f.Path @target @script:Metadata }
+            Reference = {
+                param($f)
+                $request = [GenesysFileTransfer.Engine.Transfers.CreateTransferRequest]::new([GenesysFileTransfer.Engine.Validation.FileCandidate]::new($f.Path, $null, (New-Metadata $false), $null), $target.ConversationId, $target.CommunicationId, $policy)
+                $request.CorrelationId = [guid]::NewGuid().ToString()
+                $f.Transfer = $connection.Transfers.CreateAsync($request, $none).GetAwaiter().GetResult()
+            }
+        }
+        'Send-GcFileTransferMessage' = @{
+            Cmdlet    = { param($f) $null = $f.Transfer | Send-GcFileTransferMessage }
+            Reference = { param($f) $null = $connection.Transfers.DeliverAsync($f.Transfer, [guid]::NewGuid().ToString(), $none).GetAwaiter().GetResult() }
+        }
+    }
+
+    # Every file is used once by one side of one command: New-GcFileTransfer makes its transfer, which is uploaded and
+    # validated untimed and then delivered by Send-GcFileTransferMessage; Test-GcFileTransferPayload only reads it.
+    $perSide = [int]($files.Count / 2)
+    $plan = for ($i = 0; $i -lt $perSide; $i++) {
+        [pscustomobject]@{ Side = 'Cmdlet'; Path = $files[2 * $i]; Transfer = $null }
+        [pscustomobject]@{ Side = 'Reference'; Path = $files[2 * $i + 1]; Transfer = $null }
+    }
+    $warm = $Spec.Warmup
+    $samples = @{}
+    foreach ($name in $subjects.Keys) { foreach ($side in 'Cmdlet', 'Reference') { $samples["$name|$side"] = [System.Collections.Generic.List[double]]::new() } }
+    $random = [System.Random]::new(7)
+    $watch = [System.Diagnostics.Stopwatch]::new()
+    foreach ($name in $subjects.Keys) {
+        # Pairs in a random order each (cmdlet first or reference first), so neither side always follows the other.
+        for ($i = 0; $i -lt $perSide; $i++) {
+            $pair = @($plan[2 * $i], $plan[2 * $i + 1])
+            if ($random.Next(2) -eq 1) { [array]::Reverse($pair) }
+            foreach ($item in $pair) {
+                [GC]::Collect(); [GC]::WaitForPendingFinalizers()
+                $watch.Restart()
+                & $subjects[$name][$item.Side] $item
+                $watch.Stop()
+                # The first pairs warm up both sides (JIT, pools, journal statements) and are not counted.
+                if ($i -ge $warm) { $samples["$name|$($item.Side)"].Add($watch.Elapsed.TotalMilliseconds) }
+            }
+        }
+        if ($name -eq 'New-GcFileTransfer') {
+            # Untimed: upload every transfer and wait until Genesys validated it, ready to be delivered.
+            $null = $plan.Transfer | Send-GcFile -Wait
+            foreach ($item in $plan) { if ($item.Transfer.Status -ne 'Valid') { throw "$($item.Path) is $($item.Transfer.Status), not Valid." } }
+        }
+    }
+    $delivered = @($plan | Where-Object { "$($_.Transfer.Status)" -eq 'Delivered' }).Count
+    $result = @{ PerSide = $perSide; Warmup = $warm; Delivered = $delivered; Samples = @{} }
+    foreach ($key in $samples.Keys) { $result.Samples[$key] = $samples[$key].ToArray() }
+    $result
 }
 
 function Invoke-ScanWorker($Spec) {
@@ -362,7 +471,7 @@ function Invoke-ScanWorker($Spec) {
             $null = Invoke-RestMethod -Method Delete -Uri "$base/emulator/requests"
             $roundResults = @(Send-GcFile -Path $files @fresh @script:Metadata -Wait -ThrottleLimit $files.Count)
             # Status requests of the round (single GETs and listing pages), shared out over its files.
-            $pollRequests = @(Invoke-RestMethod -Uri "$base/emulator/requests?route=media").Count + @(Invoke-RestMethod -Uri "$base/emulator/requests?route=medialist").Count
+            $pollRequests = @(Get-EmulatorRequest $base 'media').Count + @(Get-EmulatorRequest $base 'medialist').Count
             foreach ($transfer in $roundResults) {
                 $due = Get-EmulatorMediaDueAt $base "$($transfer.MediaId)"
                 $sent.Add(@{ DelayMs = $delay; TransferId = "$($transfer.TransferId)"; Status = "$($transfer.Status)"; ValidationDueAt = $due; PollRequests = $pollRequests / [Math]::Max(1, $roundResults.Count) })
@@ -460,6 +569,7 @@ if ($PSCmdlet.ParameterSetName -eq 'Worker') {
         'Scan' { Invoke-ScanWorker $spec }
         'Connections' { Invoke-ConnectionsWorker $spec }
         'RateLimit' { Invoke-RateLimitWorker $spec }
+        'Commands' { Invoke-CommandsWorker $spec }
     }
     $result | ConvertTo-Json -Depth 10 | Set-Content -LiteralPath $spec.ResultPath -Encoding utf8
     exit 0
@@ -469,7 +579,7 @@ if ($PSCmdlet.ParameterSetName -eq 'Worker') {
 
 #region Orchestrator side
 
-$known = 'RateLimit', 'Memory', 'Upload', 'Batch', 'Scan', 'Import', 'Connections', 'Listener'
+$known = 'RateLimit', 'Memory', 'Upload', 'Batch', 'Scan', 'Import', 'Connections', 'Listener', 'Commands'
 $Measurement = @($Measurement | ForEach-Object { $_ -split ',' } | ForEach-Object Trim | Where-Object { $_ })
 foreach ($name in $Measurement | Where-Object { $_ -notin $known }) { throw "Unknown measurement '$name'; choose from $($known -join ', ')." }
 Import-Module (Join-Path $PSScriptRoot 'EmulatorProcess.psm1') -Force
@@ -515,7 +625,7 @@ function Wait-Child {
 }
 
 function Invoke-Worker {
-    param([string] $Name, [hashtable] $Spec, $Emulator, [scriptblock] $OnTick)
+    param([string] $Name, [hashtable] $Spec, $Emulator, [scriptblock] $OnTick, [int] $TimeoutSec = $script:Sizes.WorkerTimeoutSec)
     $id = "$Name-" + [guid]::NewGuid().ToString('N').Substring(0, 8)
     $Spec.ModulePath = $ModulePath
     $Spec.BaseUri = $Emulator.BaseUri
@@ -529,7 +639,7 @@ function Invoke-Worker {
     $specPath = Join-Path $WorkPath "spec-$id.json"
     $Spec | ConvertTo-Json -Depth 5 | Set-Content -LiteralPath $specPath -Encoding utf8
     $child = Start-Child -Arguments @('pwsh', '-NoProfile', '-NonInteractive', '-File', $PSCommandPath, '-Worker', $Name, '-SpecPath', $specPath) -LogName $id
-    $exitCode = Wait-Child -Child $child -OnTick $OnTick
+    $exitCode = Wait-Child -Child $child -OnTick $OnTick -TimeoutSec $TimeoutSec
     if ($exitCode -ne 0 -or -not (Test-Path -LiteralPath $Spec.ResultPath)) {
         $tail = (Get-Content -LiteralPath (Join-Path $WorkPath "$id.log") -Tail 30) -join "`n"
         throw "The $Name worker failed (exit code $exitCode):`n$tail"
@@ -688,32 +798,82 @@ function Measure-Scan {
 function Measure-RateLimit {
     $folder = Join-Path $WorkPath 'rate'
     $null = New-Item -ItemType Directory -Path $folder -Force
-    for ($i = 1; $i -le $script:Sizes.RateFiles; $i++) { $null = New-PdfFile (Join-Path $folder ('rate-{0:000}.pdf' -f $i)) 10KB }
+    $files = $script:Sizes.RateFiles
+    for ($i = 1; $i -le $files; $i++) { $null = New-PdfFile (Join-Path $folder ('rate-{0:000}.pdf' -f $i)) 10KB }
     $warm = New-PdfFile (Join-Path $WorkPath 'rate-warm-up.pdf') 4KB
-    # Shared and own conversations alternate, so the other engineers' load falls on both.
-    $plan = @(foreach ($delay in $script:Sizes.RateDelaysMs) { @{ Mode = 'shared'; DelayMs = $delay }; @{ Mode = 'own'; DelayMs = $delay } })
-    $result = Use-Emulator {
-        param($emulator)
-        Invoke-Worker -Name RateLimit -Emulator $emulator -Spec @{ Folder = $folder; WarmupFile = $warm.FullName; Plan = $plan; Requests = $script:Sizes.RateRequests; WindowSeconds = $script:Sizes.RateWindowSeconds }
+    # Every cell once per repetition, shared and own conversations alternating, so the other engineers' load falls
+    # on all of them; each repetition in a fresh emulator and a fresh worker process (a new session, a new budget).
+    $plan = @(foreach ($delay in $script:Sizes.RateDelaysMs) { foreach ($mode in $script:Sizes.RateModes) { @{ Mode = $mode; DelayMs = $delay } } })
+    # About a second per file at the limit (3 calls at 5 a second is 0.6 s) plus the window of rest, per run.
+    $timeout = [int]($plan.Count * ($files * 1.2 + 60))
+    $runs = [System.Collections.Generic.List[object]]::new()
+    for ($rep = 1; $rep -le $script:Sizes.RateRepetitions; $rep++) {
+        Write-Host "    rate-limit repetition $rep of $($script:Sizes.RateRepetitions) ($($plan.Count) runs of $files files)"
+        $result = Use-Emulator {
+            param($emulator)
+            Invoke-Worker -Name RateLimit -Emulator $emulator -TimeoutSec $timeout -Spec @{ Folder = $folder; WarmupFile = $warm.FullName; Plan = $plan; Requests = $script:Sizes.RateRequests; WindowSeconds = $script:Sizes.RateWindowSeconds }
+        }
+        foreach ($run in $result.Runs) { $run | Add-Member -NotePropertyName Repetition -NotePropertyValue $rep; $runs.Add($run) }
     }
     $perSecond = $script:Sizes.RateRequests / $script:Sizes.RateWindowSeconds
-    $bound = 3 * $result.Files / $perSecond
-    foreach ($run in $result.Runs) {
-        $ratio = $run.Seconds / $bound
-        $share429 = 100.0 * $run.Throttled / [Math]::Max(1, $run.Requests)
-        $perFile = $run.Successful / [Math]::Max(1, $run.Delivered)
-        $limit = if ($run.Mode -eq 'shared') { 1.10 } else { 1.15 }
-        $met = $ratio -le $limit -and $share429 -le 1 -and ($run.Mode -ne 'shared' -or $perFile -le 2.3)
+    $bound = 3 * $files / $perSecond
+    $range = { param($stat, $format) if ($stat.Count -gt 1) { ("$format ($format–$format)" -f $stat.Median, $stat.Min, $stat.Max) } else { $format -f $stat.Median } }
+    foreach ($cell in $plan) {
+        $mine = @($runs | Where-Object { $_.Mode -eq $cell.Mode -and $_.DelayMs -eq $cell.DelayMs })
+        $ratio = Get-Statistic @($mine | ForEach-Object { $_.Seconds / $bound })
+        $share = Get-Statistic @($mine | ForEach-Object { 100.0 * $_.Throttled / [Math]::Max(1, $_.Requests) })
+        $perFile = Get-Statistic @($mine | ForEach-Object { $_.Successful / [Math]::Max(1, $_.Delivered) })
+        $status = Get-Statistic @($mine | ForEach-Object { $_.Polls / [Math]::Max(1, $_.Delivered) })
+        $limit = if ($cell.Mode -eq 'shared') { 1.10 } else { 1.15 }
+        $met = $ratio.Median -le $limit -and $share.Max -le 1 -and ($cell.Mode -ne 'shared' -or $perFile.Median -le 2.3)
         $miss = @()
-        if ($ratio -gt $limit) { $miss += ('time by {0:0.00}×' -f ($ratio - $limit)) }
-        if ($share429 -gt 1) { $miss += ('429 share by {0:0.0} points' -f ($share429 - 1)) }
-        if ($run.Mode -eq 'shared' -and $perFile -gt 2.3) { $miss += ('calls/file by {0:0.00}' -f ($perFile - 2.3)) }
-        $Rows.Add((New-Row -Name ("$($result.Files) files at $($script:Sizes.RateRequests)/$($script:Sizes.RateWindowSeconds) s, validation {0:0.0} s, {1}" -f ($run.DelayMs / 1000), $(if ($run.Mode -eq 'shared') { 'one conversation' } else { 'a conversation each' })) `
-                    -Subject 'Send-GcFile -Deliver (default throttle)' -Reference 'lower bound: 3 calls/file at the limit' -Unit 's' -SubjectValues @($run.Seconds) -ReferenceValues @($bound) `
-                    -Result ('{0:0.00}× bound; 429: {1} of {2} ({3:0.0}%); {4:0.00} successful calls/file ({5} status requests); delivered {6}' -f $ratio, $run.Throttled, $run.Requests, $share429, $perFile, $run.Polls, $run.Delivered) `
-                    -Target $(if ($run.Mode -eq 'shared') { '≤ 1.10× bound, ≤ 1% 429, ≤ 2.3 calls/file' } else { '≤ 1.15× bound, ≤ 1% 429' }) -Met $met -Miss ($miss -join ', ')))
+        if ($ratio.Median -gt $limit) { $miss += ('time by {0:0.00}×' -f ($ratio.Median - $limit)) }
+        if ($share.Max -gt 1) { $miss += ('429 share by {0:0.0} points' -f ($share.Max - 1)) }
+        if ($cell.Mode -eq 'shared' -and $perFile.Median -gt 2.3) { $miss += ('calls/file by {0:0.00}' -f ($perFile.Median - 2.3)) }
+        $delivered = ($mine | ForEach-Object { "$($_.Delivered)" }) -join ', '
+        $Rows.Add((New-Row -Name ("$files files at $($script:Sizes.RateRequests)/$($script:Sizes.RateWindowSeconds) s, validation {0:0.0} s, {1}" -f ($cell.DelayMs / 1000), $(if ($cell.Mode -eq 'shared') { 'one conversation' } else { 'a conversation each' })) `
+                    -Subject "Send-GcFile -Deliver (default throttle), $($mine.Count) run$(if ($mine.Count -ne 1) { 's' })" -Reference 'lower bound: 3 calls/file at the limit' -Unit 's' -SubjectValues @($mine.Seconds) -ReferenceValues @($bound) `
+                    -Result ('{0}× bound; 429: {1}% of requests at most ({2} in all); {3} calls/file, of them {4} status requests; delivered {5}' -f (& $range $ratio '{0:0.00}'), ('{0:0.0}' -f $share.Max), (($mine | Measure-Object -Property Throttled -Sum).Sum), (& $range $perFile '{0:0.00}'), (& $range $status '{0:0.00}'), $delivered) `
+                    -Target $(if ($cell.Mode -eq 'shared') { '≤ 1.10× bound, ≤ 1% 429, ≤ 2.3 calls/file' } else { '≤ 1.15× bound, ≤ 1% 429' }) -Met $met -Miss ($miss -join ', ')))
     }
-    $Details.Add("- **Rate limit**: the emulator limits the token to $($script:Sizes.RateRequests) requests per $($script:Sizes.RateWindowSeconds) s (a fixed window, 429 with Retry-After beyond it); one ``Send-GcFile -Deliver`` of $($result.Files) files of 10 KB with the default throttle per row, after a window of rest; 'one conversation' sends every file to the same conversation, 'a conversation each' gives every file its own (so no two files can share a listing call). The lower bound is $('{0:0}' -f $bound) s: 3 API calls per file (create, a status poll, deliver) at $perSecond requests a second; uploads to the storage host are not API calls. Calls counted from the emulator's request log (token and storage requests left out). One run per row: each takes minutes, so the rows are single measurements, not medians.")
+    foreach ($cell in $plan) {
+        $mine = @($runs | Where-Object { $_.Mode -eq $cell.Mode -and $_.DelayMs -eq $cell.DelayMs })
+        $keys = @($mine | ForEach-Object { $_.ByRoute } | ForEach-Object Key | Sort-Object -Unique)
+        $routes = foreach ($key in $keys) {
+            $stat = Get-Statistic @($mine | ForEach-Object { $run = $_; (@($run.ByRoute | Where-Object Key -EQ $key | ForEach-Object Count) + 0 | Measure-Object -Sum).Sum / [Math]::Max(1, $run.Delivered) })
+            "$key " + (& $range $stat '{0:0.00}')
+        }
+        $Details.Add(("- Calls per delivered file by method, route and status, validation {0:0.0} s, {1}: {2}." -f ($cell.DelayMs / 1000), $(if ($cell.Mode -eq 'shared') { 'one conversation' } else { 'a conversation each' }), ($routes -join '; ')))
+    }
+    $Details.Add("- **Rate limit**: the emulator limits the token to $($script:Sizes.RateRequests) requests per $($script:Sizes.RateWindowSeconds) s (a fixed window, 429 with Retry-After beyond it); one ``Send-GcFile -Deliver`` of $files files of 10 KB with the default throttle per run, after a warm-up file and a window of rest; 'one conversation' sends every file to the same conversation, 'a conversation each' gives every file its own (so no two files can share a listing call). $($script:Sizes.RateRepetitions) repetition(s) of every cell, each in a fresh emulator and worker process; rows give the median (and range) over them. The lower bound is $('{0:0}' -f $bound) s: 3 API calls per file (create, a status poll, deliver) at $perSecond requests a second; uploads to the storage host are not API calls. Calls counted from the emulator's request log (token and storage requests left out), per delivered file.")
+}
+
+function Measure-Commands {
+    $folder = Join-Path $WorkPath 'commands'
+    $null = New-Item -ItemType Directory -Path $folder -Force
+    $count = 2 * ($script:Sizes.CommandWarmup + $script:Sizes.CommandRepetitions)
+    for ($i = 1; $i -le $count; $i++) { $null = New-PdfFile (Join-Path $folder ('command-{0:000}.pdf' -f $i)) 4KB }
+    $result = Use-Emulator {
+        param($emulator)
+        Invoke-Worker -Name Commands -Emulator $emulator -Spec @{ Folder = $folder; Warmup = $script:Sizes.CommandWarmup }
+    }
+    $work = @{
+        'Test-GcFileTransferPayload' = 'FileTransferValidator.Validate (local checks: name, size, type by content, metadata)'
+        'New-GcFileTransfer'         = 'FileTransferService.CreateAsync (validate, hash, journal, POST …/media/uploads)'
+        'Send-GcFileTransferMessage' = 'FileTransferService.DeliverAsync (journal intent, POST …/messages, journal, outbox)'
+    }
+    foreach ($name in $work.Keys | Sort-Object { @('Test-GcFileTransferPayload', 'New-GcFileTransfer', 'Send-GcFileTransferMessage').IndexOf($_) }) {
+        $cmdlet = @($result.Samples."$name|Cmdlet")
+        $reference = @($result.Samples."$name|Reference")
+        $over = (Get-Statistic $cmdlet).Median - (Get-Statistic $reference).Median
+        # Both sides of a pair ran back to back, so the median of the pairs' differences is less swayed by load that
+        # comes and goes during the run (the journal's disk flushes above all) than the difference of the medians.
+        $paired = Get-Statistic @(for ($i = 0; $i -lt [Math]::Min($cmdlet.Count, $reference.Count); $i++) { $cmdlet[$i] - $reference[$i] })
+        $Rows.Add((New-Row -Name "Warm per-command cost, $name" -Subject "$name (one file)" -Reference "the engine call it wraps: $($work[$name])" -Unit 'ms' `
+                    -SubjectValues $cmdlet -ReferenceValues $reference -Result ('{0:+0.00;-0.00} ms over its work (median of paired differences {1:+0.00;-0.00} ms)' -f $over, $paired.Median) -Target '≤ +5 ms' -Met ($over -le 5) `
+                    -Miss $(if ($over -gt 5) { 'by {0:0.00} ms' -f ($over - 5) })))
+    }
+    $Details.Add("- **Warm per-command cost**: one process with the module loaded and connected (journal and audit log on), $($script:Sizes.CommandRepetitions) measured pairs per command after $($script:Sizes.CommandWarmup) warm-up pairs; in each pair the cmdlet and the engine call it wraps (called from the same script, with the objects the cmdlet builds built the same way) each handle a file of their own (4 KB PDF), in a random order; wall-clock time of the one statement. New-GcFileTransfer's transfers are then uploaded and validated untimed and delivered by the Send-GcFileTransferMessage pairs (delivered: $($result.Delivered) of $(2 * $result.PerSide)). The result is the cmdlet's median minus the reference's median. Emulator validation delay 0.")
 }
 
 function Measure-Import {

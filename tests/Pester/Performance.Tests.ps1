@@ -1,7 +1,8 @@
 # What the module does to stay fast without wasting requests, asserted by counting, never by timing: the request
 # budget a connection shares between commands keeps under the emulator's rate limit (no 429 in its request log), files
-# of one communication are polled with the media listing and, when Genesys refuses the listing (403), one media at a
-# time, and a command whose work is done returns without sitting out a wait.
+# of one communication are polled with the media listing, at the pace a busy rate limit allows rather than each
+# file's own, and, when Genesys refuses the listing (403), one media at a time, and a command whose work is done
+# returns without sitting out a wait.
 
 Describe 'Request budget, shared polling and command overhead' {
     BeforeAll {
@@ -82,6 +83,27 @@ Describe 'Request budget, shared polling and command overhead' {
         ($listing.Count + $single.Count) | Should -BeLessThan (6 * $listing.Count)
     }
 
+    It 'polls a communication at the pace of a busy rate limit, not of each file''s own schedule' {
+        # 20 requests per 4 s: a budget slot is 200 ms, so while the token is busy (its twelve creates are more than
+        # a quarter of its allowance) one communication's polling takes a round every 2 s at most often
+        # (SharedBudgetSpacings, 10). Each file's own schedule asks every 100 to 250 ms: twelve files waiting 5 s
+        # would bring a listing call as often as the budget lets one through, ten or more in all.
+        Invoke-EmulatorControl -Emulator $emulator -Method Patch -Path 'emulator/settings' -Body @{ validationDelayMs = 5000; rateLimit = @{ requests = 20; windowSeconds = 4 } } | Out-Null
+        Connect-Test 'paced'
+        $target = New-Target
+        $batch = New-Batch 'paced' 12
+        Invoke-EmulatorControl -Emulator $emulator -Method Delete -Path 'emulator/requests' | Out-Null
+
+        $results = @($batch | Send-GcFile @target @metadata -Wait -ThrottleLimit 12)
+
+        @($results | Where-Object Status -EQ 'Valid').Count | Should -Be 12
+        $status = @(Get-Requests 'medialist') + @(Get-Requests 'media')
+        @($status | Where-Object status -EQ 429).Count | Should -Be 0
+        # A first look, then a round every 2 s until the files are valid about 5 s after their uploads: four rounds.
+        $status.Count | Should -BeGreaterThan 0
+        $status.Count | Should -BeLessOrEqual 5
+    }
+
     It 'falls back to one GET per media when the listing is refused (403)' {
         Invoke-EmulatorControl -Emulator $emulator -Method Patch -Path 'emulator/settings' -Body @{ validationDelayMs = 400 } | Out-Null
         Invoke-EmulatorControl -Emulator $emulator -Method Post -Path 'emulator/faults' -Body @{ route = 'medialist'; count = 1000; action = 'status'; status = 403 } | Out-Null
@@ -110,11 +132,17 @@ Describe 'Request budget, shared polling and command overhead' {
 
         1..10 | ForEach-Object { $null = Test-GcFileTransferPayload -Path $file.FullName @metadata }
         $null = Get-GcConnection
-        $target = New-Target
-        $transfer = New-GcFileTransfer -Path $file.FullName @target @metadata
-        $null = $transfer | Send-GcFile -Wait | Send-GcFileTransferMessage
+        # Each command's work ends a moment after its last output; a wait for output begun before that moment ends
+        # when the work does (PipelineQueue.Wake), not when it runs out. A few rounds, so a command that sat out its
+        # wait after the work was done shows up in the count.
+        foreach ($round in 1..8) {
+            $target = New-Target
+            $transfer = New-GcFileTransfer -Path (New-TestFile -Kind Pdf -Path (Join-Path $TestDrive "drain-$round.pdf") -SizeBytes (4096 + $round)).FullName @target @metadata
+            $null = $transfer | Send-GcFile -Wait | Send-GcFileTransferMessage
+            $null = Send-GcFile -Path (New-TestFile -Kind Pdf -Path (Join-Path $TestDrive "drain-deliver-$round.pdf") -SizeBytes (8192 + $round)).FullName @target @metadata -Deliver
+        }
 
-        # A wait with nothing running can only end by timing out: none was taken.
+        # No wait outlived the work it waited for (nor began with nothing running).
         $idleWaits.GetValue($null) | Should -Be $before
     }
 }

@@ -21,20 +21,28 @@ namespace GenesysFileTransfer.Engine.Transfers
     /// (<see cref="ScanWaitOptions.IntervalFor"/>). A shared round costs one request for everybody, so while several
     /// transfers share a communication its rounds come every <see cref="ScanWaitOptions.SharedInterval"/> at
     /// first, stretched as the youngest transfer's wait grows (its own schedule divided among the transfers a round
-    /// serves), and as the connection's request budget tightens (<see cref="RequestBudget.PollBacklog"/>, and at
-    /// most one listing page per <see cref="ScanWaitOptions.SharedBudgetSpacings"/> budget slots). Polls go to the
-    /// budget with the lowest priority, so creates and deliveries are served first when it is short.
+    /// serves), and as the connection's request budget tightens (<see cref="RequestBudget.PollBacklog"/>). While the
+    /// token is busy (<see cref="RequestBudget.IsBusy"/>: a quarter of its allowance used in this window or the
+    /// last), a communication's rounds come at most one listing page per
+    /// <see cref="ScanWaitOptions.SharedBudgetSpacings"/> budget slots, whatever the transfers' own schedules ask.
+    /// A communication's pace outlives its rounds: the transfers a round served ask for their next look a moment
+    /// after it. Polls go to the budget with the lowest priority, so creates and deliveries are served first when
+    /// it is short.
     /// </para>
     /// </summary>
     internal sealed class MediaStatusPoller
     {
         internal const int ListingPageSize = 100;
 
+        /// <summary>How long a communication's pace is remembered after its last round with nobody waiting.</summary>
+        private static readonly TimeSpan IdleGroupLifetime = TimeSpan.FromMinutes(2);
+
         private readonly GenesysMessagingApi _api;
         private readonly RequestBudget? _budget;
         private readonly TimeProvider _time;
         private readonly AuditLog? _audit;
         private readonly Dictionary<string, Group> _groups = new Dictionary<string, Group>(StringComparer.Ordinal);
+        private DateTimeOffset _lastSweep = DateTimeOffset.MinValue;
         private int _listingForbidden;
         private long _listingCalls;
         private long _singleCalls;
@@ -68,13 +76,18 @@ namespace GenesysFileTransfer.Engine.Transfers
             {
                 if (!_groups.TryGetValue(key, out group!))
                 {
+                    ForgetIdleGroups(waiter.RegisteredAt);
                     group = new Group(transfer.ConversationId, transfer.CommunicationId, options);
                     _groups.Add(key, group);
-                    start = true;
                 }
 
                 group.Waiters.Add(waiter);
                 group.Options = options;
+                if (!group.Running)
+                {
+                    group.Running = true;
+                    start = true;
+                }
             }
 
             if (cancellationToken.CanBeCanceled)
@@ -107,7 +120,10 @@ namespace GenesysFileTransfer.Engine.Transfers
                     group.Waiters.RemoveAll(w => w.Completion.Task.IsCompleted);
                     if (group.Waiters.Count == 0)
                     {
-                        _groups.Remove(key);
+                        // The group stays: the transfers a round served ask for their next poll a moment later, and
+                        // its pace (when the last round was, how many pages a round reads, which page is last)
+                        // must still hold for them. Forgotten once idle (ForgetIdleGroups).
+                        group.Running = false;
                         return;
                     }
 
@@ -130,6 +146,7 @@ namespace GenesysFileTransfer.Engine.Transfers
 
                 await PollRoundAsync(group, due).ConfigureAwait(false);
                 group.LastRoundAt = _time.GetUtcNow();
+                group.LastRoundSize = due.Count;
             }
         }
 
@@ -138,7 +155,9 @@ namespace GenesysFileTransfer.Engine.Transfers
         {
             List<Waiter> waiting = group.Waiters;
             DateTimeOffset ownDue = waiting.Min(w => w.DueAt);
-            shared = waiting.Count >= 2 && ListingAvailable;
+            // The transfers a shared round served ask for their next poll a moment after it; one that happens to be
+            // alone in between (it joined during the round) keeps the shared pace instead of a GET of its own.
+            shared = (waiting.Count >= 2 || group.LastRoundSize >= 2) && ListingAvailable;
             if (!shared)
             {
                 return ownDue;
@@ -151,15 +170,22 @@ namespace GenesysFileTransfer.Engine.Transfers
             double pages = Math.Max(1, group.PagesPerRound);
             TimeSpan share = TimeSpan.FromTicks((long)(options.IntervalAfter(youngest).Ticks * pages / waiting.Count));
             TimeSpan pause = share > options.SharedInterval ? share : options.SharedInterval;
+            TimeSpan budgetPause = TimeSpan.Zero;
             if (_budget != null)
             {
-                TimeSpan byBudget = TimeSpan.FromTicks((long)(_budget.CurrentSpacing.Ticks * options.SharedBudgetSpacings * pages));
-                if (byBudget > pause)
-                {
-                    pause = byBudget;
-                }
-
                 pause += _budget.PollBacklog;
+                if (_budget.IsBusy)
+                {
+                    // The steadier of the two paces: near a window's end an unspent allowance makes the current
+                    // spacing short, which would bring rounds back to back. (The backlog is not added: the round's
+                    // request waits behind it in the budget anyway.)
+                    TimeSpan slot = _budget.CurrentSpacing > _budget.AverageSpacing ? _budget.CurrentSpacing : _budget.AverageSpacing;
+                    budgetPause = TimeSpan.FromTicks((long)(slot.Ticks * options.SharedBudgetSpacings * pages));
+                    if (budgetPause > pause)
+                    {
+                        pause = budgetPause;
+                    }
+                }
             }
 
             DateTimeOffset earliestRegistered = waiting.Min(w => w.RegisteredAt);
@@ -170,8 +196,38 @@ namespace GenesysFileTransfer.Engine.Transfers
                 roundAt = notBefore;
             }
 
-            // A transfer whose own schedule comes first is not made to wait for the shared pace.
-            return ownDue < roundAt ? ownDue : roundAt;
+            // A transfer whose own schedule comes first is not made to wait for the shared pace, but it is for the
+            // budget's while the token is busy: a round of this communication then takes at most one request in
+            // SharedBudgetSpacings of the budget's slots, whoever's schedule asks (every waiting transfer asks again
+            // 100 to 250 ms after a round, so their own schedules alone would bring a listing call every quarter
+            // second). A token far from its limit, or whose limit is ample, is polled as the schedules ask.
+            if (ownDue < roundAt)
+            {
+                roundAt = ownDue;
+            }
+
+            DateTimeOffset budgetFloor = group.LastRoundAt + budgetPause;
+            if (roundAt < budgetFloor)
+            {
+                roundAt = budgetFloor;
+            }
+
+            return roundAt;
+        }
+
+        /// <summary>Drops the communications nobody has waited in for a while (called under the lock).</summary>
+        private void ForgetIdleGroups(DateTimeOffset now)
+        {
+            if (now - _lastSweep < IdleGroupLifetime)
+            {
+                return;
+            }
+
+            _lastSweep = now;
+            foreach (string idle in _groups.Where(g => !g.Value.Running && g.Value.Waiters.Count == 0 && now - g.Value.LastRoundAt > IdleGroupLifetime).Select(g => g.Key).ToList())
+            {
+                _groups.Remove(idle);
+            }
         }
 
         private async Task PollRoundAsync(Group group, List<Waiter> due)
@@ -327,6 +383,12 @@ namespace GenesysFileTransfer.Engine.Transfers
             public ScanWaitOptions Options { get; set; }
             public List<Waiter> Waiters { get; } = new List<Waiter>();
             public DateTimeOffset LastRoundAt { get; set; } = DateTimeOffset.MinValue;
+
+            /// <summary>How many transfers the last round answered for.</summary>
+            public int LastRoundSize { get; set; }
+
+            /// <summary>True while a loop (RunAsync) serves the group; set and cleared under the poller's lock.</summary>
+            public bool Running { get; set; }
             public int PageCountHint { get; set; }
             public double PagesPerRound { get; set; }
 

@@ -42,10 +42,13 @@ namespace GenesysFileTransfer.Engine.Transfers
         public TimeSpan SharedInterval { get; set; } = TimeSpan.FromMilliseconds(100);
 
         /// <summary>
-        /// While the connection's request budget is paced, a shared round takes at most one request in this many of
-        /// the budget's slots (per listing page), so polls leave the budget to creates and deliveries.
+        /// While the connection's token is busy (a quarter of its allowance used in this window or the last), a
+        /// shared round takes at most one request in this many of the budget's slots (per listing page), whatever
+        /// the waiting transfers' own schedules ask: the polling of one communication costs at most a tenth of the
+        /// token's allowance and leaves the rest to creates and deliveries. At Genesys' 300 requests a minute that
+        /// is a round every 2 s or more.
         /// </summary>
-        public double SharedBudgetSpacings { get; set; } = 6;
+        public double SharedBudgetSpacings { get; set; } = 10;
 
         /// <summary>The pause this schedule takes once <paramref name="waited"/> has passed since the wait began.</summary>
         public TimeSpan IntervalAfter(TimeSpan waited)

@@ -16,11 +16,18 @@ namespace GenesysFileTransfer.Commands.Infrastructure
     {
         private static readonly TimeSpan DrainWait = TimeSpan.FromMilliseconds(50);
 
+        /// <summary>How long before a wait runs out a work item must have ended for the wait to count as needless.</summary>
+        private static readonly long WakeGraceTicks = System.Diagnostics.Stopwatch.Frequency / 100;
+
         /// <summary>
-        /// How many times, in this process, a pipeline thread sat out a whole timed wait for output with no work item
-        /// running (a wait nothing could end early). Zero by design; read by the tests, which count instead of timing.
+        /// How many times, in this process, a pipeline thread sat out a whole timed wait for output that nothing was
+        /// left to end: no work item was running when it began, or the last one had ended well before it ran out
+        /// (a finished item wakes the thread). Zero by design; read by the tests, which count instead of timing.
         /// </summary>
         private static long _idleWaits;
+
+        /// <summary>When (Stopwatch ticks) this command's last work item ended.</summary>
+        private long _lastDoneAt;
 
         internal static long IdleWaits => Interlocked.Read(ref _idleWaits);
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
@@ -78,6 +85,7 @@ namespace GenesysFileTransfer.Commands.Infrastructure
                 finally
                 {
                     throttle.Release();
+                    Interlocked.Exchange(ref _lastDoneAt, System.Diagnostics.Stopwatch.GetTimestamp());
                 }
             });
             // Once the item has finished (IsCompleted is true by then), nudge the pipeline thread: it may be waiting
@@ -237,7 +245,17 @@ namespace GenesysFileTransfer.Commands.Infrastructure
             // Nothing running and nothing arriving: the wait could only end by timing out. Every item that ends
             // posts a wake-up after it completes, so a wait begun while work was running always ends early.
             bool idle = wait > TimeSpan.Zero && PendingCount() == 0;
-            if (Queue.Drain(this, wait, PipelineStopToken) == 0 && idle)
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (Queue.Drain(this, wait, PipelineStopToken) != 0 || wait <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            // The wait ran out with nothing written. Needless if nothing ran when it began, or if the work it waited
+            // for ended during it and well before it ran out, yet nothing woke the thread.
+            long doneAt = Interlocked.Read(ref _lastDoneAt);
+            bool outlived = doneAt > started && PendingCount() == 0 && System.Diagnostics.Stopwatch.GetTimestamp() - doneAt > WakeGraceTicks;
+            if (idle || outlived)
             {
                 Interlocked.Increment(ref _idleWaits);
             }
