@@ -49,10 +49,23 @@ internal sealed class RunningListener : IAsyncDisposable
         var options = new WebhookOptions(WebhookScheme.OpenMessaging, secret);
         configure?.Invoke(options);
         var journal = new FakeWebhookJournal();
-        var prefix = $"http://127.0.0.1:{FreePort()}/genesys/";
-        var listener = new WebhookListener(new WebhookProcessor(options, journal, audit ?? AuditLog.Disabled()), new[] { prefix });
-        listener.Start();
-        return new RunningListener(secret, listener, journal, prefix);
+        // A port found free can be taken by another program before the listener binds it (other test runs, other
+        // servers on a shared machine): try a few fresh ones before giving up.
+        for (int attempt = 1; ; attempt++)
+        {
+            var prefix = $"http://127.0.0.1:{FreePort()}/genesys/";
+            var listener = new WebhookListener(new WebhookProcessor(options, journal, audit ?? AuditLog.Disabled()), new[] { prefix });
+            try
+            {
+                listener.Start();
+                return new RunningListener(secret, listener, journal, prefix);
+            }
+            catch (HttpListenerException) when (attempt < 5)
+            {
+                // Closing a listener that never bound looks the port up again and can fail the same way.
+                try { listener.Dispose(); } catch (HttpListenerException) { }
+            }
+        }
     }
 
     public static int FreePort()
