@@ -494,7 +494,10 @@ Describe 'A process paused for longer than its lease' {
         $common = @{ JournalPath = $journalPath; ConversationId = $emulator.ConversationId; CommunicationId = $emulator.CommunicationId; Mode = 'Folder'; Path = $folder; LeaseSec = 5; ThrottleLimit = 6 }
         $a = Start-ChildPowerShell ($common + @{ ResultPath = Join-Path $TestDrive 'paused/a.json' })
         $deadline = [DateTime]::UtcNow.AddSeconds(60)
-        while (@(Invoke-EmulatorControl -Emulator $emulator -Path 'emulator/media' | Where-Object uploaded).Count -lt 6) {
+        # Paused once the journal holds all six uploads: A is then waiting for validation, between journal writes. A
+        # process stopped inside a write would hold SQLite's write lock, and no other process could take over.
+        while (@(Invoke-EmulatorControl -Emulator $emulator -Path 'emulator/media' | Where-Object uploaded).Count -lt 6 -or
+            @(Get-JournalRows $journalPath | Where-Object Status -EQ 'Uploaded').Count -lt 6) {
             if ($a.Process.HasExited -or [DateTime]::UtcNow -gt $deadline) { throw "A did not upload the six files: $((Wait-ChildPowerShell $a).Log)" }
             Start-Sleep -Milliseconds 100
         }

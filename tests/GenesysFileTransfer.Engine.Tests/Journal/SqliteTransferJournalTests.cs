@@ -9,6 +9,25 @@ public class SqliteTransferJournalTests
 {
 
     [Fact]
+    public void A_journal_at_the_current_version_opens_and_reads_while_another_process_holds_the_write_lock()
+    {
+        using var temp = new TempJournal();
+        using (SqliteTransferJournal first = temp.Open())
+        {
+            first.Events.AdvanceMessageStatus("message-1", "Sent", 1, T0);
+        }
+
+        // Another process in the middle of a write (or stopped there) holds the write lock.
+        using var writer = new Microsoft.Data.Sqlite.SqliteConnection("Data Source=" + temp.Path + ";Pooling=False");
+        writer.Open();
+        using var held = writer.BeginTransaction(deferred: false);
+
+        using SqliteTransferJournal reader = temp.Open();
+
+        Assert.Equal("Sent", reader.Events.GetMessageStatus("message-1"));
+    }
+
+    [Fact]
     public void Opening_creates_the_folder_the_file_a_wal_journal_and_the_current_schema_version()
     {
         using var temp = new TempJournal();

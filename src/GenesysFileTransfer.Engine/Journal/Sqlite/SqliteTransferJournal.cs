@@ -102,6 +102,23 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
                 }
             }
 
+            // A journal already at this version is opened with a read alone: opening never waits for the write lock,
+            // so reading a journal works while another process is writing (or is stopped in the middle of a write).
+            using (SqliteCommand peek = Command(connection, null, "SELECT COALESCE(MAX(version), 0) FROM schema_version;"))
+            {
+                try
+                {
+                    if ((long)peek.ExecuteScalar()! == SqliteSchema.LatestVersion)
+                    {
+                        return (long)SqliteSchema.LatestVersion;
+                    }
+                }
+                catch (SqliteException ex) when (ex.SqliteErrorCode == 1)
+                {
+                    // No schema_version table yet: a new journal, created below.
+                }
+            }
+
             // One transaction with the write lock: two processes opening a new journal at once migrate it once.
             using SqliteTransaction transaction = connection.BeginTransaction(deferred: false);
             Execute(connection, transaction, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL);");
