@@ -843,7 +843,8 @@ function Measure-RateLimit {
             $stat = Get-Statistic @($mine | ForEach-Object { $run = $_; (@($run.ByRoute | Where-Object Key -EQ $key | ForEach-Object Count) + 0 | Measure-Object -Sum).Sum / [Math]::Max(1, $run.Delivered) })
             "$key " + (& $range $stat '{0:0.00}')
         }
-        $Details.Add(("- Calls per delivered file by method, route and status, validation {0:0.0} s, {1}: {2}." -f ($cell.DelayMs / 1000), $(if ($cell.Mode -eq 'shared') { 'one conversation' } else { 'a conversation each' }), ($routes -join '; ')))
+        $each = ($mine | ForEach-Object { '{0:0.0} s, {1} API calls, {2} delivered' -f $_.Seconds, $_.Successful, $_.Delivered }) -join '; '
+        $Details.Add(("- Calls per delivered file by method, route and status, validation {0:0.0} s, {1}: {2}. Each run: {3}." -f ($cell.DelayMs / 1000), $(if ($cell.Mode -eq 'shared') { 'one conversation' } else { 'a conversation each' }), ($routes -join '; '), $each))
     }
     $Details.Add("- **Rate limit**: the emulator limits the token to $($script:Sizes.RateRequests) requests per $($script:Sizes.RateWindowSeconds) s (a fixed window, 429 with Retry-After beyond it); one ``Send-GcFile -Deliver`` of $files files of 10 KB with the default throttle per run, after a warm-up file and a window of rest; 'one conversation' sends every file to the same conversation, 'a conversation each' gives every file its own (so no two files can share a listing call). $($script:Sizes.RateRepetitions) repetition(s) of every cell, each in a fresh emulator and worker process; rows give the median (and range) over them. The lower bound is $('{0:0}' -f $bound) s: 3 API calls per file (create, a status poll, deliver) at $perSecond requests a second; uploads to the storage host are not API calls. Calls counted from the emulator's request log (token and storage requests left out), per delivered file.")
 }
