@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Threading.Tasks;
 using Serilog.Core;
 using Serilog.Events;
 
@@ -56,6 +57,38 @@ namespace GenesysFileTransfer.Engine.Audit
             Append(file, new[] { body });
         }
 
+        /// <summary>
+        /// Runs <paramref name="emit"/>, which writes records on this thread, and appends everything it wrote in one turn
+        /// at the file, as <see cref="Together"/> does, but without holding a thread while that turn waits for another.
+        /// </summary>
+        public Task TogetherAsync(Action emit)
+        {
+            Collected collected = (Collected)Together();
+            try
+            {
+                emit();
+            }
+            finally
+            {
+                // Records emitted after this point, on whichever thread, are not part of this turn.
+                _collected = null;
+            }
+
+            return collected.AppendAsync();
+        }
+
+        private async Task AppendAsync(string file, IReadOnlyList<string> bodies)
+        {
+            try
+            {
+                await AuditChainWriter.For(file).AppendAsync(bodies, _key).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                Serilog.Debugging.SelfLog.WriteLine("Audit record not written: {0}", ex.Message);
+            }
+        }
+
         private void Append(string file, IReadOnlyList<string> bodies)
         {
             try
@@ -81,16 +114,35 @@ namespace GenesysFileTransfer.Engine.Audit
             public void Dispose()
             {
                 _collected = null;
-                // Normally one file; records on both sides of midnight go to their own day's file, in order.
+                foreach ((string file, List<string> bodies) in ByFile())
+                {
+                    Sink.Append(file, bodies);
+                }
+            }
+
+            public async Task AppendAsync()
+            {
+                foreach ((string file, List<string> bodies) in ByFile())
+                {
+                    await Sink.AppendAsync(file, bodies).ConfigureAwait(false);
+                }
+            }
+
+            /// <summary>Normally one file; records on both sides of midnight go to their own day's file, in order.</summary>
+            private List<(string File, List<string> Bodies)> ByFile()
+            {
+                var runs = new List<(string File, List<string> Bodies)>();
                 int start = 0;
                 for (int i = 1; i <= _records.Count; i++)
                 {
                     if (i == _records.Count || _records[i].File != _records[start].File)
                     {
-                        Sink.Append(_records[start].File, _records.GetRange(start, i - start).ConvertAll(r => r.Body));
+                        runs.Add((_records[start].File, _records.GetRange(start, i - start).ConvertAll(r => r.Body)));
                         start = i;
                     }
                 }
+
+                return runs;
             }
         }
     }

@@ -6,6 +6,7 @@ using System.IO;
 using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Text;
+using System.Threading.Tasks;
 using GenesysFileTransfer.Engine.Concurrency;
 
 namespace GenesysFileTransfer.Engine.Audit
@@ -48,6 +49,17 @@ namespace GenesysFileTransfer.Engine.Audit
         {
             var mine = new PendingRecord(bodies, key);
             _batches.Submit(mine);
+            return mine.Result();
+        }
+
+        /// <summary>
+        /// <see cref="Append(IReadOnlyList{string}, byte[])"/> without holding the calling thread while another batch
+        /// is written; completes once all are in the file.
+        /// </summary>
+        public async Task<long> AppendAsync(IReadOnlyList<string> bodies, byte[]? key)
+        {
+            var mine = new PendingRecord(bodies, key);
+            await _batches.SubmitAsync(mine).ConfigureAwait(false);
             return mine.Result();
         }
 

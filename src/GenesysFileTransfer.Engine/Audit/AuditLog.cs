@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Threading.Tasks;
 using Serilog;
 using Serilog.Core;
 using Serilog.Events;
@@ -147,6 +148,33 @@ namespace GenesysFileTransfer.Engine.Audit
                     Write(record);
                 }
             }
+        }
+
+        /// <summary>
+        /// Writes <paramref name="records"/> together, as <see cref="Write(IReadOnlyList{AuditRecord})"/> does, for a
+        /// caller on the thread pool: while another batch is being appended to the file, the caller holds no thread.
+        /// Completes once the records are in the file.
+        /// </summary>
+        public Task WriteAsync(IReadOnlyList<AuditRecord> records)
+        {
+            if (records is null)
+            {
+                throw new ArgumentNullException(nameof(records));
+            }
+
+            if (_sink is null)
+            {
+                Write(records);
+                return Task.CompletedTask;
+            }
+
+            return _sink.TogetherAsync(() =>
+            {
+                foreach (AuditRecord record in records)
+                {
+                    Write(record);
+                }
+            });
         }
 
         public void Write(AuditRecord record)

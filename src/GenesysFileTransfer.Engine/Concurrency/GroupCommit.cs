@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Threading;
+using System.Threading.Tasks;
 
 namespace GenesysFileTransfer.Engine.Concurrency
 {
@@ -41,25 +42,16 @@ namespace GenesysFileTransfer.Engine.Concurrency
         }
 
         /// <summary>Returns once <paramref name="item"/> has been written in a batch (its outcome is in the item).</summary>
+        /// <remarks>Blocks the calling thread while another batch is written; a caller on the thread pool that may wait should use <see cref="SubmitAsync"/>.</remarks>
         public void Submit(T item)
         {
-            var entry = new Entry(item);
-            List<Entry>? batch = null;
-            lock (_gate)
-            {
-                _queue.Add(entry);
-                if (!_writing)
-                {
-                    _writing = true;
-                    batch = TakeQueue();
-                }
-            }
-
+            var entry = new Entry(item, waitsAsynchronously: false);
+            List<Entry>? batch = Enqueue(entry);
             if (batch is null)
             {
                 // Not disposed: the writer may still be inside Set when this wakes, and without a wait handle
                 // ever being asked for, the event holds no operating-system resource.
-                entry.Signal.Wait();
+                entry.Signal!.Wait();
                 if (entry.Written)
                 {
                     return;
@@ -69,13 +61,73 @@ namespace GenesysFileTransfer.Engine.Concurrency
                 batch = entry.Lead!;
             }
 
-            List<Entry> written = batch;
+            WriteAndHandOff(batch, entry);
+        }
+
+        /// <summary>
+        /// Completes once <paramref name="item"/> has been written in a batch (its outcome is in the item), holding no
+        /// thread while it waits. When nobody is writing, the batch is written at once on the calling thread; when the
+        /// caller is handed the next batch, it is written on the thread that resumes it.
+        /// </summary>
+        /// <remarks>
+        /// A webhook listener records each callback from a thread-pool thread; a thread blocked in <see cref="Submit"/>
+        /// is one the pool cannot give to the next request, and under load the requests then queue for threads rather
+        /// than for the disk.
+        /// </remarks>
+        public Task SubmitAsync(T item)
+        {
+            var entry = new Entry(item, waitsAsynchronously: true);
+            List<Entry>? batch = Enqueue(entry);
+            if (batch is null)
+            {
+                return WaitAsync(entry);
+            }
+
             try
             {
-                var items = new T[written.Count];
+                WriteAndHandOff(batch, entry);
+                return Task.CompletedTask;
+            }
+            catch (Exception ex)
+            {
+                return Task.FromException(ex);
+            }
+        }
+
+        private async Task WaitAsync(Entry entry)
+        {
+            await entry.Completion!.Task.ConfigureAwait(false);
+            if (!entry.Written)
+            {
+                WriteAndHandOff(entry.Lead!, entry);
+            }
+        }
+
+        /// <summary>Queues the entry; returns the batch to write when no batch is being written, else null (wait).</summary>
+        private List<Entry>? Enqueue(Entry entry)
+        {
+            lock (_gate)
+            {
+                _queue.Add(entry);
+                if (_writing)
+                {
+                    return null;
+                }
+
+                _writing = true;
+                return TakeQueue();
+            }
+        }
+
+        /// <summary>Writes <paramref name="batch"/>, then wakes its callers and hands what queued meanwhile to the caller of its first item.</summary>
+        private void WriteAndHandOff(List<Entry> batch, Entry writer)
+        {
+            try
+            {
+                var items = new T[batch.Count];
                 for (int i = 0; i < items.Length; i++)
                 {
-                    items[i] = written[i].Item;
+                    items[i] = batch[i].Item;
                 }
 
                 _writeBatch(items);
@@ -98,16 +150,15 @@ namespace GenesysFileTransfer.Engine.Concurrency
                     }
                 }
 
-                foreach (Entry done in written)
+                foreach (Entry done in batch)
                 {
-                    if (!ReferenceEquals(done, entry))
+                    if (!ReferenceEquals(done, writer))
                     {
-                        done.Written = true;
-                        done.Signal.Set();
+                        done.Wake(written: true);
                     }
                 }
 
-                next?.Signal.Set();
+                next?.Wake(written: false);
             }
         }
 
@@ -120,16 +171,44 @@ namespace GenesysFileTransfer.Engine.Concurrency
 
         private sealed class Entry
         {
-            public Entry(T item) => Item = item;
+            public Entry(T item, bool waitsAsynchronously)
+            {
+                Item = item;
+                if (waitsAsynchronously)
+                {
+                    // Continuations run on the pool, never inline on the writer, which still has others to wake.
+                    Completion = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+                else
+                {
+                    Signal = new ManualResetEventSlim(false, spinCount: 0);
+                }
+            }
 
             public T Item { get; }
 
-            public ManualResetEventSlim Signal { get; } = new ManualResetEventSlim(false, spinCount: 0);
+            public ManualResetEventSlim? Signal { get; }
 
-            // Set before Signal is set, read after it is seen set (Set and Wait are full fences).
-            public bool Written { get; set; }
+            public TaskCompletionSource<bool>? Completion { get; }
+
+            // Set before the caller is woken, read after it woke (Set, Wait and the task's completion are full fences).
+            public bool Written { get; private set; }
 
             public List<Entry>? Lead { get; set; }
+
+            /// <summary>Wakes the caller: its item was written, or (not written) it is to write the next batch.</summary>
+            public void Wake(bool written)
+            {
+                Written = written;
+                if (Signal != null)
+                {
+                    Signal.Set();
+                }
+                else
+                {
+                    Completion!.TrySetResult(true);
+                }
+            }
         }
     }
 }

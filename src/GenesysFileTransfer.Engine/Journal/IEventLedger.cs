@@ -1,4 +1,5 @@
 using System;
+using System.Threading.Tasks;
 
 namespace GenesysFileTransfer.Engine.Journal
 {
@@ -27,5 +28,11 @@ namespace GenesysFileTransfer.Engine.Journal
         /// <see cref="AdvanceMessageStatus"/>.
         /// </summary>
         WebhookEventRecorded RecordEvent(WebhookEventRecord record);
+
+        /// <summary>
+        /// <see cref="RecordEvent"/> for a caller that must not hold its thread while the write waits its turn (a
+        /// listener answering many callbacks from the thread pool). Same transaction, same result, same errors, in the task.
+        /// </summary>
+        Task<WebhookEventRecorded> RecordEventAsync(WebhookEventRecord record);
     }
 }

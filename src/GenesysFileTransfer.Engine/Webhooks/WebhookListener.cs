@@ -210,7 +210,7 @@ namespace GenesysFileTransfer.Engine.Webhooks
                     if (read.TimedOut)
                     {
                         // The sender did not deliver its body in time: the connection is already closed.
-                        onResult(_processor.Refuse(408, WebhookReasons.BodyTimeout, $"The body did not arrive within {BodyTimeout.TotalSeconds} s; the connection was closed.", 0, info));
+                        onResult(await _processor.RefuseAsync(408, WebhookReasons.BodyTimeout, $"The body did not arrive within {BodyTimeout.TotalSeconds} s; the connection was closed.", 0, info).ConfigureAwait(false));
                         return;
                     }
 
@@ -220,12 +220,12 @@ namespace GenesysFileTransfer.Engine.Webhooks
                         // answer, and nothing arrived that could be recorded. Its retry is processed as new.
                         Abort(context.Response);
                         long declared = request.ContentLength64;
-                        onResult(_processor.Refuse(
+                        onResult(await _processor.RefuseAsync(
                             400,
                             WebhookReasons.BodyIncomplete,
                             $"The sender closed the connection after {read.Received} {(declared > 0 ? "of " + declared + " " : string.Empty)}bytes of its body; nothing was recorded, and no answer could be sent.",
                             read.Received,
-                            info));
+                            info).ConfigureAwait(false));
                         return;
                     }
 
@@ -239,25 +239,25 @@ namespace GenesysFileTransfer.Engine.Webhooks
                 if (!string.Equals(request.HttpMethod, "POST", StringComparison.OrdinalIgnoreCase))
                 {
                     context.Response.AddHeader("Allow", "POST");
-                    result = _processor.Refuse(405, WebhookReasons.MethodNotAllowed, $"{request.HttpMethod} is not accepted; callbacks are POSTed.", 0, info);
+                    result = await _processor.RefuseAsync(405, WebhookReasons.MethodNotAllowed, $"{request.HttpMethod} is not accepted; callbacks are POSTed.", 0, info).ConfigureAwait(false);
                 }
                 else if (request.ContentLength64 > max)
                 {
                     // Refused on the declared length without reading: an oversized body never occupies memory.
-                    result = _processor.Refuse(413, WebhookReasons.BodyTooLarge, $"The body declares {request.ContentLength64} bytes; at most {max} are accepted.", request.ContentLength64, info);
+                    result = await _processor.RefuseAsync(413, WebhookReasons.BodyTooLarge, $"The body declares {request.ContentLength64} bytes; at most {max} are accepted.", request.ContentLength64, info).ConfigureAwait(false);
                 }
                 else
                 {
                     result = body is null
-                        ? _processor.Refuse(413, WebhookReasons.BodyTooLarge, $"The body is longer than {max} bytes.", max + 1L, info)
-                        : _processor.Process(body, WebhookHeaders.From(request.Headers), info);
+                        ? await _processor.RefuseAsync(413, WebhookReasons.BodyTooLarge, $"The body is longer than {max} bytes.", max + 1L, info).ConfigureAwait(false)
+                        : await _processor.ProcessAsync(body, WebhookHeaders.From(request.Headers), info).ConfigureAwait(false);
                 }
 
                 if (!TryAnswer(context.Response, result))
                 {
                     // The sender hung up after its whole request, before its answer: the callback was processed as
                     // the result says, and only the answer was lost. Not a failure of the listener; audited as such.
-                    AnswerUndelivered(result, info);
+                    await AnswerUndeliveredAsync(result, info).ConfigureAwait(false);
                 }
 
                 onResult(result);
@@ -421,24 +421,27 @@ namespace GenesysFileTransfer.Engine.Webhooks
         }
 
         /// <summary>Notes on the result, and in the audit log, that the answer to a processed callback did not reach its sender.</summary>
-        private void AnswerUndelivered(WebhookResult result, WebhookRequestInfo info)
+        private Task AnswerUndeliveredAsync(WebhookResult result, WebhookRequestInfo info)
         {
             string kept = result.Accepted || result.Duplicate
                 ? "the callback is recorded, and a retry of it is answered as a duplicate"
                 : "nothing was recorded";
             string detail = $"The sender closed the connection before the answer could be sent ({result.StatusCode} {result.Outcome}); {kept}.";
             result.Detail = result.Detail is null ? detail : result.Detail + " " + detail;
-            _processor.Audit.Write(new Audit.AuditRecord(WebhookAuditOperations.AnswerUndelivered, Audit.AuditOutcomes.Cancelled)
+            return _processor.Audit.WriteAsync(new[]
             {
-                CorrelationId = _processor.Options.CorrelationId,
-                ConversationId = result.ConversationId,
-                HttpMethod = info.Method ?? "POST",
-                Target = info.Target,
-                HttpStatus = result.StatusCode,
-                ErrorCode = WebhookReasons.AnswerUndelivered,
-                // The event id comes from the network: capped, as the processor caps it.
-                Detail = (result.EventId is null ? string.Empty : "event " + result.EventSource + "/" + (result.EventId.Length <= 200 ? result.EventId : result.EventId.Substring(0, 200) + "…") + "; ")
-                    + detail + (info.RemoteAddress is null ? string.Empty : "; from " + info.RemoteAddress),
+                new Audit.AuditRecord(WebhookAuditOperations.AnswerUndelivered, Audit.AuditOutcomes.Cancelled)
+                {
+                    CorrelationId = _processor.Options.CorrelationId,
+                    ConversationId = result.ConversationId,
+                    HttpMethod = info.Method ?? "POST",
+                    Target = info.Target,
+                    HttpStatus = result.StatusCode,
+                    ErrorCode = WebhookReasons.AnswerUndelivered,
+                    // The event id comes from the network: capped, as the processor caps it.
+                    Detail = (result.EventId is null ? string.Empty : "event " + result.EventSource + "/" + (result.EventId.Length <= 200 ? result.EventId : result.EventId.Substring(0, 200) + "…") + "; ")
+                        + detail + (info.RemoteAddress is null ? string.Empty : "; from " + info.RemoteAddress),
+                },
             });
         }
 

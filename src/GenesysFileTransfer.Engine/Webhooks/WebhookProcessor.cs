@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 using System.Text.Json;
+using System.Threading.Tasks;
 using GenesysFileTransfer.Engine.Audit;
 using GenesysFileTransfer.Engine.Http;
 using GenesysFileTransfer.Engine.Journal;
@@ -73,7 +74,16 @@ namespace GenesysFileTransfer.Engine.Webhooks
 
         public string EventSource => _options.ResolvedEventSource;
 
-        public WebhookResult Process(byte[] body, WebhookHeaders headers, WebhookRequestInfo? request = null)
+        /// <summary>
+        /// Verifies and records one callback on the calling thread. Where several callbacks are processed at once from
+        /// the thread pool, use <see cref="ProcessAsync"/>: the journal and audit writes wait their turn there without
+        /// holding a thread.
+        /// </summary>
+        public WebhookResult Process(byte[] body, WebhookHeaders headers, WebhookRequestInfo? request = null) =>
+            ProcessAsync(body, headers, request).GetAwaiter().GetResult();
+
+        /// <summary>Verifies and records one callback; the task completes when the answer is decided and recorded.</summary>
+        public Task<WebhookResult> ProcessAsync(byte[] body, WebhookHeaders headers, WebhookRequestInfo? request = null)
         {
             if (body is null)
             {
@@ -87,7 +97,7 @@ namespace GenesysFileTransfer.Engine.Webhooks
 
             if (body.Length > _options.MaxBodyBytes)
             {
-                return Finish(result, request, started, 413, WebhookReasons.BodyTooLarge, $"The body has {body.Length} bytes; at most {_options.MaxBodyBytes} are accepted.");
+                return FinishAsync(result, request, started, 413, WebhookReasons.BodyTooLarge, $"The body has {body.Length} bytes; at most {_options.MaxBodyBytes} are accepted.");
             }
 
             SignatureCheck check = _options.Scheme == WebhookScheme.OpenMessaging
@@ -97,13 +107,13 @@ namespace GenesysFileTransfer.Engine.Webhooks
             {
                 // Nothing is recorded under it, but the id the sender claimed helps match the refusal to its log.
                 result.EventId = check.WebhookId is null ? null : Truncate(check.WebhookId);
-                return Finish(result, request, started, 401, check.Reason!, check.Detail!);
+                return FinishAsync(result, request, started, 401, check.Reason!, check.Detail!);
             }
 
             if (!CallbackPayload.TryParse(body, _options.Scheme, out CallbackPayload payload, out string error))
             {
                 result.EventId = check.WebhookId;
-                return Finish(result, request, started, 400, WebhookReasons.PayloadMalformed, error);
+                return FinishAsync(result, request, started, 400, WebhookReasons.PayloadMalformed, error);
             }
 
             result.EventId = _options.Scheme == WebhookScheme.StandardWebhooks
@@ -118,14 +128,18 @@ namespace GenesysFileTransfer.Engine.Webhooks
 
             if (!CallbackPayload.IsSafeId(result.EventId!))
             {
-                return Finish(result, request, started, 400, WebhookReasons.PayloadMalformed, "The event id is empty, too long or holds characters an id never has.");
+                return FinishAsync(result, request, started, 400, WebhookReasons.PayloadMalformed, "The event id is empty, too long or holds characters an id never has.");
             }
 
-            return Record(result, payload, request, started);
+            return RecordAsync(result, payload, request, started);
         }
 
         /// <summary>Answers a request the host refuses before it has a body to verify (wrong method, declared length over the cap).</summary>
-        public WebhookResult Refuse(int statusCode, string reason, string detail, long bodyLength, WebhookRequestInfo? request = null)
+        public WebhookResult Refuse(int statusCode, string reason, string detail, long bodyLength, WebhookRequestInfo? request = null) =>
+            RefuseAsync(statusCode, reason, detail, bodyLength, request).GetAwaiter().GetResult();
+
+        /// <summary><see cref="Refuse"/> without holding the thread while the audit record waits its turn at the file.</summary>
+        public Task<WebhookResult> RefuseAsync(int statusCode, string reason, string detail, long bodyLength, WebhookRequestInfo? request = null)
         {
             var result = new WebhookResult
             {
@@ -134,7 +148,7 @@ namespace GenesysFileTransfer.Engine.Webhooks
                 EventSource = EventSource,
                 BodyLength = bodyLength,
             };
-            return Finish(result, request, request?.StartTimestamp ?? Stopwatch.GetTimestamp(), statusCode, reason, detail);
+            return FinishAsync(result, request, request?.StartTimestamp ?? Stopwatch.GetTimestamp(), statusCode, reason, detail);
         }
 
         /// <summary>
@@ -142,11 +156,12 @@ namespace GenesysFileTransfer.Engine.Webhooks
         /// recorded (and the callback acknowledged) or none is (500, and the sender's retry is processed as new). A
         /// duplicate writes nothing. Only the lookups of transfers by media id run before it, as reads.
         /// </summary>
-        private WebhookResult Record(WebhookResult result, CallbackPayload payload, WebhookRequestInfo? request, long started)
+        private async Task<WebhookResult> RecordAsync(WebhookResult result, CallbackPayload payload, WebhookRequestInfo? request, long started)
         {
             var attachments = new List<WebhookAttachment>();
             var transfers = new List<JournalTransfer?>();
             var items = new List<OutboxItem>();
+            Exception? failure = null;
             try
             {
                 var record = new WebhookEventRecord(EventSource, result.EventId!, result.ReceivedAt);
@@ -188,7 +203,7 @@ namespace GenesysFileTransfer.Engine.Webhooks
                     }
                 }
 
-                WebhookEventRecorded recorded = _journal.Events.RecordEvent(record);
+                WebhookEventRecorded recorded = await _journal.Events.RecordEventAsync(record).ConfigureAwait(false);
                 for (int i = 0; i < attachments.Count; i++)
                 {
                     attachments[i].Enqueued = recorded.Enqueued[i];
@@ -212,7 +227,12 @@ namespace GenesysFileTransfer.Engine.Webhooks
             {
                 // Not acknowledged and nothing recorded: the sender retries and the retry is processed as new.
                 result.Attachments = attachments;
-                return Finish(result, request, started, 500, WebhookReasons.JournalUnavailable, "The journal could not record the callback: " + Redaction.Scrub(ex.Message));
+                failure = ex;
+            }
+
+            if (failure != null)
+            {
+                return await FinishAsync(result, request, started, 500, WebhookReasons.JournalUnavailable, "The journal could not record the callback: " + Redaction.Scrub(failure.Message)).ConfigureAwait(false);
             }
 
             // The attachments queued and the callback itself, in one turn at the audit file.
@@ -227,7 +247,7 @@ namespace GenesysFileTransfer.Engine.Webhooks
 
             result.LatencyMs = Elapsed(started);
             records.Add(ReceiveRecord(result, request));
-            _audit.Write(records);
+            await _audit.WriteAsync(records).ConfigureAwait(false);
             return result;
         }
 
@@ -293,7 +313,7 @@ namespace GenesysFileTransfer.Engine.Webhooks
             };
         }
 
-        private WebhookResult Finish(WebhookResult result, WebhookRequestInfo? request, long started, int statusCode, string reason, string detail)
+        private async Task<WebhookResult> FinishAsync(WebhookResult result, WebhookRequestInfo? request, long started, int statusCode, string reason, string detail)
         {
             result.StatusCode = statusCode;
             result.Reason = reason;
@@ -303,11 +323,9 @@ namespace GenesysFileTransfer.Engine.Webhooks
             result.Outcome = statusCode >= 500 ? WebhookOutcomes.Failed : WebhookOutcomes.Refused;
             result.ResponseBody = ResponseFor(statusCode);
             result.LatencyMs = Elapsed(started);
-            WriteAudit(result, request);
+            await _audit.WriteAsync(new[] { ReceiveRecord(result, request) }).ConfigureAwait(false);
             return result;
         }
-
-        private void WriteAudit(WebhookResult result, WebhookRequestInfo? request) => _audit.Write(ReceiveRecord(result, request));
 
         /// <summary>The callback's own record: one per request, whatever its outcome.</summary>
         private AuditRecord ReceiveRecord(WebhookResult result, WebhookRequestInfo? request)

@@ -81,4 +81,119 @@ public sealed class GroupCommitTests
         Assert.Equal(500, written.Count);
         Assert.All(written.Values, count => Assert.Equal(1, count));
     }
+
+    [Fact]
+    public async Task Asynchronous_callers_queued_behind_a_batch_hold_no_thread_and_complete_once_the_next_batch_is_written()
+    {
+        var batches = new List<string[]>();
+        using var firstStarted = new ManualResetEventSlim();
+        using var releaseFirst = new ManualResetEventSlim();
+        var group = new GroupCommit<Item>(items =>
+        {
+            lock (batches)
+            {
+                batches.Add(items.Select(i => i.Name).ToArray());
+                foreach (Item item in items) item.Batch = batches.Count;
+            }
+
+            if (batches.Count == 1)
+            {
+                firstStarted.Set();
+                releaseFirst.Wait();
+            }
+        });
+
+        Task firstCall = Task.Run(() => group.Submit(new Item("first")));
+        firstStarted.Wait();
+
+        // Forty submissions from one thread while the first batch is held: each returns an unfinished task at once. A
+        // submit that blocked would never come back, since nothing releases the first batch until all have returned.
+        var queued = Enumerable.Range(1, 40).Select(i => new Item("queued-" + i)).ToArray();
+        Task[] pending = await Task.Run(() => queued.Select(item => group.SubmitAsync(item)).ToArray()).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.All(pending, task => Assert.False(task.IsCompleted));
+        Assert.Equal(40, group.Queued);
+        Assert.All(queued, item => Assert.Equal(0, item.Batch));
+
+        releaseFirst.Set();
+        await Task.WhenAll(pending);
+        await firstCall;
+
+        Assert.Equal(2, batches.Count);
+        Assert.Equal(queued.Select(i => i.Name).OrderBy(n => n), batches[1].OrderBy(n => n));
+        Assert.All(queued, item => Assert.Equal(2, item.Batch));
+    }
+
+    [Fact]
+    public async Task An_asynchronous_caller_with_nobody_writing_writes_its_batch_before_SubmitAsync_returns()
+    {
+        int writingThread = -1;
+        var group = new GroupCommit<Item>(items => writingThread = Environment.CurrentManagedThreadId);
+
+        Task done = group.SubmitAsync(new Item("alone"));
+
+        Assert.True(done.IsCompletedSuccessfully);
+        Assert.Equal(Environment.CurrentManagedThreadId, writingThread);
+        await done;
+    }
+
+    [Fact]
+    public async Task Blocking_and_asynchronous_callers_share_one_queue_and_each_item_is_written_exactly_once()
+    {
+        var written = new ConcurrentDictionary<int, int>();
+        var group = new GroupCommit<int>(items =>
+        {
+            foreach (int item in items) written.AddOrUpdate(item, 1, (_, count) => count + 1);
+            Thread.Sleep(1);
+        });
+
+        var missing = new ConcurrentBag<int>();
+        Task[] callers = Enumerable.Range(0, 400).Select(i => Task.Run(async () =>
+        {
+            if (i % 2 == 0)
+            {
+                group.Submit(i);
+            }
+            else
+            {
+                await group.SubmitAsync(i);
+            }
+
+            if (!written.ContainsKey(i)) missing.Add(i);
+        })).ToArray();
+        await Task.WhenAll(callers);
+
+        Assert.Empty(missing);
+        Assert.Equal(400, written.Count);
+        Assert.All(written.Values, count => Assert.Equal(1, count));
+    }
+
+    [Fact]
+    public async Task A_batch_that_throws_faults_the_task_of_the_caller_who_wrote_it_and_the_others_see_their_items_as_written()
+    {
+        using var firstStarted = new ManualResetEventSlim();
+        using var releaseFirst = new ManualResetEventSlim();
+        int batches = 0;
+        var group = new GroupCommit<Item>(items =>
+        {
+            int number = Interlocked.Increment(ref batches);
+            foreach (Item item in items) item.Batch = number;
+            if (number == 1)
+            {
+                firstStarted.Set();
+                releaseFirst.Wait();
+                throw new InvalidOperationException("the disk went away");
+            }
+        });
+
+        Task first = Task.Run(() => group.SubmitAsync(new Item("first")));
+        firstStarted.Wait();
+        var follower = new Item("follower");
+        Task following = group.SubmitAsync(follower);
+        releaseFirst.Set();
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => first);
+        Assert.Equal("the disk went away", failure.Message);
+        await following;
+        Assert.Equal(2, follower.Batch);
+    }
 }

@@ -103,5 +103,61 @@ public sealed class SqliteGroupCommitTests
         Assert.Equal(400L, temp.Sql("SELECT COUNT(*) FROM outbox;"));
     }
 
+    [Fact]
+    public async Task Events_recorded_asynchronously_behind_a_writer_wait_without_a_thread_and_are_each_recorded_once()
+    {
+        using var temp = new TempJournal();
+        using SqliteTransferJournal journal = temp.Open();
+        SqliteDatabase db = journal.Database;
+        using var holding = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        Task first = Task.Run(() => db.InTransaction("hold the write turn", (c, t) =>
+        {
+            holding.Set();
+            release.Wait();
+            return Insert(c, t, "first");
+        }));
+        holding.Wait();
+
+        // Twenty-one callbacks' records started from one thread while the writer holds its turn, event 0 twice as a
+        // sender's retry would. Every call comes back unfinished at once; one that blocked would never come back.
+        Task<WebhookEventRecorded>[] pending = await Task.Run(() => Enumerable.Range(0, 21).Select(i =>
+        {
+            int n = i == 20 ? 0 : i;
+            var record = new WebhookEventRecord("test", "event-" + n, T0);
+            record.OutboxItems.Add(Item("attachment/doc-" + n, T0));
+            return journal.Events.RecordEventAsync(record);
+        }).ToArray()).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.All(pending, task => Assert.False(task.IsCompleted));
+        Assert.Equal(21, QueuedWorks(db));
+        Assert.Equal(0L, temp.Sql("SELECT COUNT(*) FROM webhook_events;"));
+
+        release.Set();
+        await first;
+        WebhookEventRecorded[] results = await Task.WhenAll(pending);
+
+        Assert.All(results.Take(20), r => Assert.True(r.IsNew));
+        Assert.False(results[20].IsNew);
+        Assert.Equal(new[] { false }, results[20].Enqueued);
+        Assert.Equal(20L, temp.Sql("SELECT COUNT(*) FROM webhook_events;"));
+        Assert.Equal(20L, temp.Sql("SELECT COUNT(*) FROM outbox;"));
+    }
+
+    [Fact]
+    public async Task An_asynchronous_work_that_fails_in_SQLite_gives_a_journal_error_naming_the_file_and_the_action()
+    {
+        using var temp = new TempJournal();
+        using SqliteTransferJournal journal = temp.Open();
+        SqliteDatabase db = journal.Database;
+        await db.InTransactionAsync("insert twice", (c, t) => Insert(c, t, "twice"));
+
+        var failure = await Assert.ThrowsAsync<TransferJournalException>(() => db.InTransactionAsync("insert twice again", (c, t) => Insert(c, t, "twice")));
+
+        Assert.Contains("could not insert twice again", failure.Message);
+        Assert.Contains(db.Location, failure.Message);
+        Assert.IsType<SqliteException>(failure.InnerException);
+        Assert.Equal(1L, temp.Sql("SELECT COUNT(*) FROM message_status;"));
+    }
+
     private static int QueuedWorks(SqliteDatabase db) => db.QueuedWrites;
 }

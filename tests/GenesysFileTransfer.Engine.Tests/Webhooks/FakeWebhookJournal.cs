@@ -133,6 +133,19 @@ internal sealed class FakeWebhookJournal : ITransferJournal, IEventLedger, IDocu
         }
     }
 
+    /// <summary>Runs <see cref="RecordEvent"/> (its failures and <see cref="Hold"/> included) on the calling thread.</summary>
+    public Task<WebhookEventRecorded> RecordEventAsync(WebhookEventRecord record)
+    {
+        try
+        {
+            return Task.FromResult(RecordEvent(record));
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<WebhookEventRecorded>(ex);
+        }
+    }
+
     public bool Enqueue(OutboxItem item)
     {
         lock (_gate)

@@ -367,6 +367,51 @@ public sealed class WebhookProcessorTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Callbacks_waiting_for_the_journal_hold_no_thread_and_each_is_recorded_and_audited_once_it_is_written()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "gft-webhooks-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var journal = SqliteTransferJournal.Open(Path.Combine(folder, "journal.db"));
+            using var audit = AuditLog.Open(Path.Combine(folder, "audit"), key: null);
+            var processor = new WebhookProcessor(new WebhookOptions(WebhookScheme.OpenMessaging, _openSecret) { Time = _clock }, journal, audit);
+            using var holding = new ManualResetEventSlim();
+            using var release = new ManualResetEventSlim();
+            Task held = Task.Run(() => journal.Database.InTransaction("hold the write turn", (c, t) =>
+            {
+                holding.Set();
+                release.Wait();
+                return 0;
+            }));
+            holding.Wait();
+
+            // Ten callbacks started from one thread while another writer holds the journal: each comes back at once,
+            // unanswered; one that blocked its thread would never come back, since nothing releases the writer until then.
+            var bodies = Enumerable.Range(1, 10).Select(i => AttachmentMessage($"msg-w{i}", $"media-w{i}")).ToArray();
+            Task<WebhookResult>[] pending = await Task.Run(() => bodies.Select(body => processor.ProcessAsync(body, OpenHeaders(body))).ToArray())
+                .WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.All(pending, task => Assert.False(task.IsCompleted));
+            Assert.Empty(journal.Outbox.GetOutbox(null));
+
+            release.Set();
+            await held;
+            WebhookResult[] results = await Task.WhenAll(pending);
+
+            Assert.All(results, r => Assert.True(r.Accepted));
+            Assert.Equal(10, journal.Outbox.GetOutbox(null).Count);
+            string[] lines = File.ReadAllLines(audit.CurrentFile!);
+            Assert.Equal(10, lines.Count(l => l.Contains("\"operation\":\"webhook\"") && l.Contains("\"outcome\":\"success\"")));
+            Assert.Equal(10, lines.Count(l => l.Contains("\"operation\":\"enqueue\"")));
+            Assert.True(AuditLogVerifier.Verify(audit.CurrentFile!, key: null).Intact);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+        }
+    }
+
     public void Dispose()
     {
         _openSecret.Dispose();

@@ -1,4 +1,5 @@
 using System;
+using System.Threading.Tasks;
 using Npgsql;
 using static GenesysFileTransfer.Engine.Journal.JournalTime;
 using static GenesysFileTransfer.Engine.Journal.Postgres.PostgresSession;
@@ -33,6 +34,23 @@ namespace GenesysFileTransfer.Engine.Journal.Postgres
 
         public string? GetMessageStatus(string messageId) =>
             _db.Run("read the status of message " + messageId, session => ReadStatus(session, messageId));
+
+        /// <summary>
+        /// Runs <see cref="RecordEvent"/> on the calling thread: the server round trips go through the same synchronous
+        /// session and retry policy as every other journal call, and a fleet's listener waits on the network, not on a
+        /// local writer's turn. The task is complete when it returns.
+        /// </summary>
+        public Task<WebhookEventRecorded> RecordEventAsync(WebhookEventRecord record)
+        {
+            try
+            {
+                return Task.FromResult(RecordEvent(record));
+            }
+            catch (Exception ex)
+            {
+                return Task.FromException<WebhookEventRecorded>(ex);
+            }
+        }
 
         public WebhookEventRecorded RecordEvent(WebhookEventRecord record)
         {

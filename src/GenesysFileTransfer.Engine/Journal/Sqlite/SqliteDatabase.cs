@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading;
+using System.Threading.Tasks;
 using Microsoft.Data.Sqlite;
 using GenesysFileTransfer.Engine.Concurrency;
 using SQLitePCL;
@@ -131,6 +132,23 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
             ThrowIfDisposed();
             var mine = new PendingWork(this, (connection, transaction) => work(connection, transaction));
             _writeGroup.Submit(mine);
+            return Outcome<T>(action, mine);
+        }
+
+        /// <summary>
+        /// <see cref="InTransaction"/> for callers on the thread pool: the same transaction and group commit, but a caller
+        /// that waits for the batch being written holds no thread meanwhile.
+        /// </summary>
+        public async Task<T> InTransactionAsync<T>(string action, Func<SqliteConnection, SqliteTransaction, T> work)
+        {
+            ThrowIfDisposed();
+            var mine = new PendingWork(this, (connection, transaction) => work(connection, transaction));
+            await _writeGroup.SubmitAsync(mine).ConfigureAwait(false);
+            return Outcome<T>(action, mine);
+        }
+
+        private T Outcome<T>(string action, PendingWork mine)
+        {
             if (mine.Failure is SqliteException sqlite)
             {
                 throw new TransferJournalException(Location, $"The transfer journal '{Location}' could not {action}: {sqlite.Message}", sqlite);

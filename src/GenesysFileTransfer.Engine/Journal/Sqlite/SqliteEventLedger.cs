@@ -1,4 +1,5 @@
 using System;
+using System.Threading.Tasks;
 using Microsoft.Data.Sqlite;
 using static GenesysFileTransfer.Engine.Journal.Sqlite.SqliteDatabase;
 
@@ -6,7 +7,7 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
 {
     /// <summary>
     /// The event ledger in the journal file: each method is one statement, atomic against every other writer, except
-    /// <see cref="RecordEvent"/>, which is one <c>BEGIN IMMEDIATE</c> transaction.
+    /// <see cref="RecordEvent"/> (and its asynchronous twin), which is one <c>BEGIN IMMEDIATE</c> transaction.
     /// </summary>
     internal sealed class SqliteEventLedger : IEventLedger
     {
@@ -30,27 +31,41 @@ namespace GenesysFileTransfer.Engine.Journal.Sqlite
                 throw new ArgumentNullException(nameof(record));
             }
 
-            // BEGIN IMMEDIATE: the write lock is held from the event insert to the commit, so another process recording
-            // the same event waits and then finds it taken. A throw anywhere rolls the event id back with the rest.
-            return _db.InTransaction("record webhook event " + record.EventId, (connection, transaction) =>
+            return _db.InTransaction("record webhook event " + record.EventId, (connection, transaction) => Record(connection, transaction, record));
+        }
+
+        public Task<WebhookEventRecorded> RecordEventAsync(WebhookEventRecord record)
+        {
+            if (record is null)
             {
-                var enqueued = new bool[record.OutboxItems.Count];
-                if (!InsertEvent(connection, transaction, record.Source, record.EventId, record.ReceivedAt))
-                {
-                    string? current = record.MessageId is null ? null : ReadStatus(connection, transaction, record.MessageId);
-                    return new WebhookEventRecorded(false, enqueued, false, current);
-                }
+                throw new ArgumentNullException(nameof(record));
+            }
 
-                for (int i = 0; i < enqueued.Length; i++)
-                {
-                    enqueued[i] = SqliteDocumentOutbox.Insert(connection, transaction, record.OutboxItems[i]);
-                }
+            return _db.InTransactionAsync("record webhook event " + record.EventId, (connection, transaction) => Record(connection, transaction, record));
+        }
 
-                bool advanced = record.MessageId != null && record.Status != null && record.StatusRank is int rank
-                    && Advance(connection, transaction, record.MessageId, record.Status, rank, record.ReceivedAt);
-                string? status = record.MessageId is null ? null : ReadStatus(connection, transaction, record.MessageId);
-                return new WebhookEventRecorded(true, enqueued, advanced, status);
-            });
+        /// <summary>
+        /// Inside <c>BEGIN IMMEDIATE</c>: the write lock is held from the event insert to the commit, so another process
+        /// recording the same event waits and then finds it taken. A throw anywhere rolls the event id back with the rest.
+        /// </summary>
+        private static WebhookEventRecorded Record(SqliteConnection connection, SqliteTransaction transaction, WebhookEventRecord record)
+        {
+            var enqueued = new bool[record.OutboxItems.Count];
+            if (!InsertEvent(connection, transaction, record.Source, record.EventId, record.ReceivedAt))
+            {
+                string? current = record.MessageId is null ? null : ReadStatus(connection, transaction, record.MessageId);
+                return new WebhookEventRecorded(false, enqueued, false, current);
+            }
+
+            for (int i = 0; i < enqueued.Length; i++)
+            {
+                enqueued[i] = SqliteDocumentOutbox.Insert(connection, transaction, record.OutboxItems[i]);
+            }
+
+            bool advanced = record.MessageId != null && record.Status != null && record.StatusRank is int rank
+                && Advance(connection, transaction, record.MessageId, record.Status, rank, record.ReceivedAt);
+            string? status = record.MessageId is null ? null : ReadStatus(connection, transaction, record.MessageId);
+            return new WebhookEventRecorded(true, enqueued, advanced, status);
         }
 
         private static bool InsertEvent(SqliteConnection connection, SqliteTransaction? transaction, string source, string eventId, DateTimeOffset receivedAt)
