@@ -16,7 +16,8 @@ several times, in child PowerShell processes ('dotnet pwsh') that load the stage
                (established and TIME_WAIT) sampled during and after, and the emulator's count of connections used
   RateLimit    -RateFiles files (200) at 50 requests per 10 s, validation 0.2, 1 and 3 s, every file in one conversation
                and every file in its own: wall time against the lower bound (3 calls per file at the limit), 429s,
-               API calls per delivered file by method and route; -RateRepetitions runs of each (medians and ranges)
+               API calls per delivered file by method and route; -RateRepetitions runs of each (medians and ranges);
+               -RateValidationsMs and -RateModes pick cells (e.g. 3000 and shared) to re-measure one without the rest
   Commands     warm cost of Test-GcFileTransferPayload, New-GcFileTransfer and Send-GcFileTransferMessage against the
                engine call each wraps, called from the same script, in random order in one process
   Listener     signed Open Messaging callbacks (each a new event with one attachment), 16 at a time, to
@@ -48,6 +49,10 @@ param(
     # RateLimit: files per batch and repetitions of each cell (validation 0.2, 1 and 3 s; one conversation, one each).
     [Parameter(ParameterSetName = 'Run')] [ValidateRange(1, 999)] [int] $RateFiles = $(if ($env:GFT_BENCH_RATE_FILES) { [int]$env:GFT_BENCH_RATE_FILES } else { 200 }),
     [Parameter(ParameterSetName = 'Run')] [ValidateRange(1, 20)] [int] $RateRepetitions = 1,
+    # RateLimit: which cells to run, to re-measure one without the whole matrix: validations in ms (200, 1000, 3000) and
+    # modes ('shared' = one conversation, 'own' = a conversation each). Commas separate values, as for -Measurement.
+    [Parameter(ParameterSetName = 'Run')] [string[]] $RateValidationsMs = @('200', '1000', '3000'),
+    [Parameter(ParameterSetName = 'Run')] [string[]] $RateModes = @('shared', 'own'),
     # Where the test files, audit logs and worker logs go; removed at the end.
     [Parameter(ParameterSetName = 'Run')] [string] $WorkPath = (Join-Path ([System.IO.Path]::GetTempPath()) ('gft-bench-' + [guid]::NewGuid().ToString('N'))),
 
@@ -72,8 +77,8 @@ $script:Sizes = @{
     # -RateFiles and -RateRepetitions size it: one repetition of the six cells at 200 files takes about 14 minutes.
     RateFiles           = $RateFiles
     RateRepetitions     = $RateRepetitions
-    RateDelaysMs        = @(200, 1000, 3000)
-    RateModes           = @('shared', 'own')
+    RateDelaysMs        = @($RateValidationsMs | ForEach-Object { "$_" -split ',' } | ForEach-Object { [int]$_.Trim() })
+    RateModes           = @($RateModes | ForEach-Object { "$_" -split ',' } | ForEach-Object Trim | Where-Object { $_ })
     RateRequests        = 50
     RateWindowSeconds   = 10
     ImportRepetitions   = 10

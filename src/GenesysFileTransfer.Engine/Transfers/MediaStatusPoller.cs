@@ -271,13 +271,38 @@ namespace GenesysFileTransfer.Engine.Transfers
         /// <summary>
         /// Reads listing pages until every waiting media is found: the last page first (the emulator and, as far as
         /// observed, Genesys list media in the order they were created, so media still validating are at the end),
-        /// then backwards.
+        /// then backwards. The first page is sized so that it holds every waiting media when they can fit on one
+        /// (<see cref="FirstPage"/>).
         /// </summary>
         private async Task ListAsync(Group group, List<Waiter> due, Dictionary<string, MessageMediaData> results)
         {
             var wanted = new HashSet<string>(due.Select(w => w.Transfer.MediaId!), StringComparer.Ordinal);
             var visited = new HashSet<int>();
-            int page = Math.Max(1, group.PageCountHint);
+            // Media the last listing did not show were created since, after everything it counted.
+            long total = -1;
+            long oldest = -1;
+            if (group.KnownTotal >= 0)
+            {
+                int unseen = 0;
+                oldest = long.MaxValue;
+                foreach (string id in wanted)
+                {
+                    if (group.Positions.TryGetValue(id, out long position))
+                    {
+                        oldest = Math.Min(oldest, position);
+                    }
+                    else
+                    {
+                        unseen++;
+                        oldest = Math.Min(oldest, group.KnownTotal);
+                    }
+                }
+
+                total = group.KnownTotal + unseen;
+            }
+
+            (int page, int pageSize) = FirstPage(total, oldest, Math.Max(1, group.PageCountHint));
+            var positions = new Dictionary<string, long>(StringComparer.Ordinal);
             int pages = 0;
             Waiter first = due[0];
             try
@@ -286,18 +311,31 @@ namespace GenesysFileTransfer.Engine.Transfers
                 {
                     Interlocked.Increment(ref _listingCalls);
                     pages++;
-                    MessageMediaListing listing = await _api.ListMediaAsync(group.ConversationId, group.CommunicationId, page, ListingPageSize, Context(first.Transfer, first.CorrelationId, listing: true), CancellationToken.None).ConfigureAwait(false);
+                    MessageMediaListing listing = await _api.ListMediaAsync(group.ConversationId, group.CommunicationId, page, pageSize, Context(first.Transfer, first.CorrelationId, listing: true), CancellationToken.None).ConfigureAwait(false);
                     visited.Add(page);
-                    foreach (MessageMediaData media in listing.Entities ?? new List<MessageMediaData>())
+                    List<MessageMediaData> entities = listing.Entities ?? new List<MessageMediaData>();
+                    for (int i = 0; i < entities.Count; i++)
                     {
+                        MessageMediaData media = entities[i];
                         if (media.Id != null && wanted.Remove(media.Id))
                         {
                             results[media.Id] = media;
+                            positions[media.Id] = (long)(page - 1) * pageSize + i;
                         }
                     }
 
                     int count = Math.Max(1, listing.PageCount ?? 1);
-                    group.PageCountHint = count;
+                    if (listing.Total is long listed)
+                    {
+                        group.KnownTotal = listed;
+                        group.PageCountHint = (int)Math.Max(1, (listed + ListingPageSize - 1) / ListingPageSize);
+                    }
+                    else
+                    {
+                        group.KnownTotal = -1;
+                        group.PageCountHint = pageSize == ListingPageSize ? count : 1;
+                    }
+
                     if (wanted.Count == 0)
                     {
                         break;
@@ -333,6 +371,37 @@ namespace GenesysFileTransfer.Engine.Transfers
             }
 
             group.PagesPerRound = group.PagesPerRound <= 0 ? pages : (group.PagesPerRound * 3 + pages) / 4.0;
+            // Where this round found them, for the media that are still validating and will be asked for again.
+            group.Positions = positions.Where(p => results.TryGetValue(p.Key, out MessageMediaData? media) && media.Status != "valid" && media.Status != "invalid")
+                .ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        }
+
+        /// <summary>
+        /// The page to read first, and the page size, for a communication of <paramref name="total"/> media whose oldest
+        /// waiting one is at position <paramref name="oldest"/> (0-based; -1 when unknown). With a fixed size of 100, a
+        /// round soon after the communication passed 100 media finds its newest media alone on page 2 and the older
+        /// ones on page 1: two requests, for as long as media on both sides wait. A smaller page ending at the last
+        /// media and starting at or before the oldest waiting one answers for all of them in one request. When the
+        /// waiting media span more than one full page, or nothing is known yet, it is the last full page by
+        /// <paramref name="hintPage"/>.
+        /// </summary>
+        internal static (int Page, int Size) FirstPage(long total, long oldest, int hintPage)
+        {
+            if (total <= ListingPageSize || oldest < 0 || oldest >= total || total - oldest > ListingPageSize)
+            {
+                return (total >= 0 && total <= ListingPageSize ? 1 : hintPage, ListingPageSize);
+            }
+
+            for (int size = ListingPageSize; size >= total - oldest; size--)
+            {
+                long last = (total + size - 1) / size;
+                if ((last - 1) * size <= oldest)
+                {
+                    return ((int)last, size);
+                }
+            }
+
+            return (hintPage, ListingPageSize);
         }
 
         private static ApiCallContext Context(FileTransfer transfer, string? correlationId, bool listing = false) => new ApiCallContext(AuditOperations.ScanPoll)
@@ -391,6 +460,12 @@ namespace GenesysFileTransfer.Engine.Transfers
             public bool Running { get; set; }
             public int PageCountHint { get; set; }
             public double PagesPerRound { get; set; }
+
+            /// <summary>The communication's media count at the last listing (-1 when unknown).</summary>
+            public long KnownTotal { get; set; } = -1;
+
+            /// <summary>Where the last round found each media that was still validating (0-based, in creation order).</summary>
+            public Dictionary<string, long> Positions { get; set; } = new Dictionary<string, long>(StringComparer.Ordinal);
 
             public void Wake() => Volatile.Read(ref _wake).TrySetResult(true);
 
