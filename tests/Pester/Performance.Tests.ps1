@@ -85,8 +85,8 @@ Describe 'Request budget, shared polling and command overhead' {
 
     It 'polls a communication at the pace of a busy rate limit, not of each file''s own schedule' {
         # 20 requests per 4 s: a budget slot is 200 ms, so while the token is busy (its twelve creates are more than
-        # a quarter of its allowance) one communication's polling takes a round every 2 s at most often
-        # (SharedBudgetSpacings, 10). Each file's own schedule asks every 100 to 250 ms: twelve files waiting 5 s
+        # a quarter of its allowance) one communication's polling takes a round every 2.2 s at most often
+        # (SharedBudgetSpacings, 11). Each file's own schedule asks every 100 to 250 ms: twelve files waiting 5 s
         # would bring a listing call as often as the budget lets one through, ten or more in all.
         Invoke-EmulatorControl -Emulator $emulator -Method Patch -Path 'emulator/settings' -Body @{ validationDelayMs = 5000; rateLimit = @{ requests = 20; windowSeconds = 4 } } | Out-Null
         Connect-Test 'paced'
@@ -99,7 +99,7 @@ Describe 'Request budget, shared polling and command overhead' {
         @($results | Where-Object Status -EQ 'Valid').Count | Should -Be 12
         $status = @(Get-Requests 'medialist') + @(Get-Requests 'media')
         @($status | Where-Object status -EQ 429).Count | Should -Be 0
-        # A first look, then a round every 2 s until the files are valid about 5 s after their uploads: four rounds.
+        # A first look, then a round every 2.2 s until the files are valid about 5 s after their uploads: four rounds.
         $status.Count | Should -BeGreaterThan 0
         $status.Count | Should -BeLessOrEqual 5
     }

@@ -13,8 +13,8 @@ namespace GenesysFileTransfer.Engine.Concurrency
     /// </summary>
     /// <remarks>
     /// Wakes are targeted: the writer of a batch wakes only that batch's callers and, when more items queued meanwhile,
-    /// hands the next batch to the caller of its first item. Waking every waiter at each turn (Monitor.PulseAll) made
-    /// sixteen threads contend for the gate after every batch on a two-core machine.
+    /// hands the next batch to one caller of those items (a blocked one first). Waking every waiter at each turn
+    /// (Monitor.PulseAll) made sixteen threads contend for the gate after every batch on a two-core machine.
     /// </remarks>
     internal sealed class GroupCommit<T>
     {
@@ -57,7 +57,7 @@ namespace GenesysFileTransfer.Engine.Concurrency
                     return;
                 }
 
-                // Handed the next batch (which starts with this caller's item).
+                // Handed the next batch (which holds this caller's item).
                 batch = entry.Lead!;
             }
 
@@ -119,7 +119,7 @@ namespace GenesysFileTransfer.Engine.Concurrency
             }
         }
 
-        /// <summary>Writes <paramref name="batch"/>, then wakes its callers and hands what queued meanwhile to the caller of its first item.</summary>
+        /// <summary>Writes <paramref name="batch"/>, then wakes its callers and hands what queued meanwhile to one caller of it.</summary>
         private void WriteAndHandOff(List<Entry> batch, Entry writer)
         {
             try
@@ -143,9 +143,11 @@ namespace GenesysFileTransfer.Engine.Concurrency
                     }
                     else
                     {
-                        // Items queued while this batch was written: the caller of the first writes them next.
+                        // Items queued while this batch was written: one of their callers writes them next. A caller
+                        // blocked in Submit is preferred, since it has a thread waiting: an asynchronous caller must
+                        // first be given a pool thread, and pool threads may be what the blocked callers are holding.
                         List<Entry> following = TakeQueue();
-                        next = following[0];
+                        next = following.Find(e => e.Signal != null) ?? following[0];
                         next.Lead = following;
                     }
                 }

@@ -13,31 +13,62 @@ public sealed class GroupCommitTests
         public int Batch { get; set; }
     }
 
+    /// <summary>
+    /// A group whose writer records each batch's item names (and numbers the items by batch), with a first item,
+    /// submitted by a blocking caller, whose batch is held until <see cref="Release"/> is set.
+    /// </summary>
+    private sealed class HeldFirstBatch : IDisposable
+    {
+        private readonly ManualResetEventSlim _started = new();
+        private bool _firstDone;
+
+        public HeldFirstBatch()
+        {
+            Group = new GroupCommit<Item>(items =>
+            {
+                lock (Batches)
+                {
+                    Batches.Add(items.Select(i => i.Name).ToArray());
+                    foreach (Item item in items) item.Batch = Batches.Count;
+                }
+
+                if (Batches.Count == 1 && !_firstDone)
+                {
+                    _firstDone = true;
+                    _started.Set();
+                    Release.Wait();
+                    return;
+                }
+
+                OnBatch?.Invoke();
+            });
+            FirstCall = Task.Run(() => Group.Submit(new Item("first")));
+            _started.Wait();
+        }
+
+        public List<string[]> Batches { get; } = new();
+        public GroupCommit<Item> Group { get; }
+        public ManualResetEventSlim Release { get; } = new();
+        public Task FirstCall { get; }
+
+        /// <summary>Runs in every batch after the first, on the writing thread.</summary>
+        public Action? OnBatch { get; set; }
+
+        public void Dispose()
+        {
+            Release.Set();
+            _started.Dispose();
+        }
+    }
+
     [Fact]
     public async Task Items_queued_during_a_batch_form_the_next_batch_and_each_caller_returns_after_its_own_was_written()
     {
-        var batches = new List<string[]>();
-        using var firstStarted = new ManualResetEventSlim();
-        using var releaseFirst = new ManualResetEventSlim();
-        GroupCommit<Item>? group = null;
-        group = new GroupCommit<Item>(items =>
-        {
-            lock (batches)
-            {
-                batches.Add(items.Select(i => i.Name).ToArray());
-                foreach (Item item in items) item.Batch = batches.Count;
-            }
-
-            if (batches.Count == 1)
-            {
-                firstStarted.Set();
-                releaseFirst.Wait();
-            }
-        });
-
-        var first = new Item("first");
-        Task firstCall = Task.Run(() => group.Submit(first));
-        firstStarted.Wait();
+        using var held = new HeldFirstBatch();
+        var batches = held.Batches;
+        var group = held.Group;
+        var releaseFirst = held.Release;
+        Task firstCall = held.FirstCall;
 
         var queued = Enumerable.Range(1, 5).Select(i => new Item("queued-" + i)).ToArray();
         var returnedUnwritten = new ConcurrentBag<string>();
@@ -85,26 +116,11 @@ public sealed class GroupCommitTests
     [Fact]
     public async Task Asynchronous_callers_queued_behind_a_batch_hold_no_thread_and_complete_once_the_next_batch_is_written()
     {
-        var batches = new List<string[]>();
-        using var firstStarted = new ManualResetEventSlim();
-        using var releaseFirst = new ManualResetEventSlim();
-        var group = new GroupCommit<Item>(items =>
-        {
-            lock (batches)
-            {
-                batches.Add(items.Select(i => i.Name).ToArray());
-                foreach (Item item in items) item.Batch = batches.Count;
-            }
-
-            if (batches.Count == 1)
-            {
-                firstStarted.Set();
-                releaseFirst.Wait();
-            }
-        });
-
-        Task firstCall = Task.Run(() => group.Submit(new Item("first")));
-        firstStarted.Wait();
+        using var held = new HeldFirstBatch();
+        var batches = held.Batches;
+        var group = held.Group;
+        var releaseFirst = held.Release;
+        Task firstCall = held.FirstCall;
 
         // Forty submissions from one thread while the first batch is held: each returns an unfinished task at once. A
         // submit that blocked would never come back, since nothing releases the first batch until all have returned.
@@ -195,5 +211,34 @@ public sealed class GroupCommitTests
         Assert.Equal("the disk went away", failure.Message);
         await following;
         Assert.Equal(2, follower.Batch);
+    }
+
+    [Fact]
+    public async Task The_next_batch_goes_to_a_blocked_caller_rather_than_to_an_asynchronous_one_queued_before_it()
+    {
+        using var held = new HeldFirstBatch();
+        int writerOfSecond = -1;
+        var asynchronous = new Item("asynchronous");
+        var blocking = new Item("blocking");
+        Task first = held.Group.SubmitAsync(asynchronous);
+        int blockingThread = -1;
+        var thread = new Thread(() =>
+        {
+            blockingThread = Environment.CurrentManagedThreadId;
+            held.Group.Submit(blocking);
+        });
+        thread.Start();
+        SpinWait.SpinUntil(() => held.Group.Queued == 2, TimeSpan.FromSeconds(30));
+        Assert.Equal(2, held.Group.Queued);
+
+        // Whoever writes the second batch records its thread (the first batch's writer records nothing more).
+        held.Batches.Clear();
+        held.OnBatch = () => writerOfSecond = Environment.CurrentManagedThreadId;
+        held.Release.Set();
+        await first;
+        thread.Join();
+
+        Assert.Equal(new[] { "asynchronous", "blocking" }, held.Batches.Single());
+        Assert.Equal(blockingThread, writerOfSecond);
     }
 }

@@ -24,17 +24,10 @@ public sealed class SqliteGroupCommitTests
         using var temp = new TempJournal();
         using SqliteTransferJournal journal = temp.Open();
         SqliteDatabase db = journal.Database;
-        using var holding = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
 
         // The first writer holds the write turn until three more works have queued behind it.
-        Task first = Task.Run(() => db.InTransaction("hold the write turn", (c, t) =>
-        {
-            holding.Set();
-            release.Wait();
-            return Insert(c, t, "first");
-        }));
-        holding.Wait();
+        Task first = HoldWriteTurn(db, release);
 
         var transactions = new SqliteTransaction?[3];
         Task<int> good1 = Task.Run(() => db.InTransaction("insert good-1", (c, t) => { transactions[0] = t; return Insert(c, t, "good-1"); }));
@@ -109,15 +102,8 @@ public sealed class SqliteGroupCommitTests
         using var temp = new TempJournal();
         using SqliteTransferJournal journal = temp.Open();
         SqliteDatabase db = journal.Database;
-        using var holding = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
-        Task first = Task.Run(() => db.InTransaction("hold the write turn", (c, t) =>
-        {
-            holding.Set();
-            release.Wait();
-            return Insert(c, t, "first");
-        }));
-        holding.Wait();
+        Task first = HoldWriteTurn(db, release);
 
         // Twenty-one callbacks' records started from one thread while the writer holds its turn, event 0 twice as a
         // sender's retry would. Every call comes back unfinished at once; one that blocked would never come back.
@@ -160,4 +146,18 @@ public sealed class SqliteGroupCommitTests
     }
 
     private static int QueuedWorks(SqliteDatabase db) => db.QueuedWrites;
+
+    /// <summary>A writer that has taken the write turn (its work has started) and keeps it until <paramref name="release"/> is set; it then inserts "first".</summary>
+    private static Task HoldWriteTurn(SqliteDatabase db, ManualResetEventSlim release)
+    {
+        using var holding = new ManualResetEventSlim();
+        Task held = Task.Run(() => db.InTransaction("hold the write turn", (c, t) =>
+        {
+            holding.Set();
+            release.Wait();
+            return Insert(c, t, "first");
+        }));
+        holding.Wait();
+        return held;
+    }
 }
