@@ -71,7 +71,9 @@ $script:Sizes = @{
     BatchFileBytes      = 100KB
     BatchRepetitions    = 3
     ScanFiles           = 8
-    ScanRounds          = 2
+    # A round's files validate together and one listing round answers for all of them: a round is about one
+    # latency sample, not eight, so the median needs several rounds.
+    ScanRounds          = 6
     ScanDelaysMs        = @(200, 1000, 3000)
     # Rate limit: the emulator at 50 requests per 10 s per token (Genesys' 300 a minute, scaled to a 10 s window).
     # -RateFiles and -RateRepetitions size it: one repetition of the six cells at 200 files takes about 14 minutes.
@@ -795,7 +797,7 @@ function Measure-Scan {
                     -Met ($latency.Median -le 100 -and $fewer) -Miss $(if ($latency.Median -gt 100) { 'by {0:0} ms' -f ($latency.Median - 100) } elseif (-not $fewer) { 'requests/file' })))
     }
     $example = $result.Samples | Where-Object DelayMs -EQ ($script:Sizes.ScanDelaysMs | Select-Object -Last 1) | Select-Object -First 1
-    $Details.Add("- **Scan detection**: $($script:Sizes.ScanFiles) files at once (``Send-GcFile -Wait -ThrottleLimit $($script:Sizes.ScanFiles)``), $($script:Sizes.ScanRounds) rounds per validation delay; latency = time of the ``scan-result`` audit record minus the emulator's ``validationDueAt`` for that media (same clock). The poll schedule is in the audit log: each ``scan-poll`` record says when the next poll is due, e.g. for a $('{0:0}' -f (($script:Sizes.ScanDelaysMs | Select-Object -Last 1) / 1000)) s validation: $($example.Schedule). All files of a round start together and the schedule is fixed, so the latency for one delay varies little; over any validation time within the first 5 s it is at most one pause (250 ms) plus one request.")
+    $Details.Add("- **Scan detection**: $($script:Sizes.ScanFiles) files at once (``Send-GcFile -Wait -ThrottleLimit $($script:Sizes.ScanFiles)``), $($script:Sizes.ScanRounds) rounds per validation delay; latency = time of the ``scan-result`` audit record minus the emulator's ``validationDueAt`` for that media (same clock). The poll schedule is in the audit log: each ``scan-poll`` record says when the next poll is due, e.g. for a $('{0:0}' -f (($script:Sizes.ScanDelaysMs | Select-Object -Last 1) / 1000)) s validation: $($example.Schedule). The files of a round validate together and one listing round answers for all of them (shared rounds every 100 ms while the token is not busy), so a round gives about one latency, not $($script:Sizes.ScanFiles): the median is over $($script:Sizes.ScanRounds) independent draws of where the round grid falls against the validation, each at most one round's pause plus one request.")
     $rate = $result.RateLimit
     $Details.Add("- **429 on a status poll** (``Retry-After: 1``): the transfer ended $($rate.Status); the retry was audited with retryAfterSeconds = $($rate.RetryAfterSeconds) ('$($rate.RetryDetail)') and the next poll went out $('{0:0}' -f $rate.GapMs) ms after the 429.")
 }
