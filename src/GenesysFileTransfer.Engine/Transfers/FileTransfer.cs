@@ -191,6 +191,14 @@ namespace GenesysFileTransfer.Engine.Transfers
             TransferStatus status = TransferTransitions.StatusOf(record, journalLocation);
             lock (_gate)
             {
+                if (_record != null && record.Version < _record.Version)
+                {
+                    // A row read before this view moved on (another thread of this process found the transfer by its
+                    // key while this one held the lease and stepped it forward). Versions only grow; taking the older
+                    // row would make this view's next compare-and-set fail against its own step.
+                    return;
+                }
+
                 _record = record.Clone();
                 Status = status;
                 MediaId = record.MediaId;
