@@ -59,6 +59,9 @@ namespace GenesysFileTransfer.Engine.Http
         public string? Status { get; set; }
         public string? ConversationId { get; set; }
         public string? CommunicationId { get; set; }
+
+        /// <summary>Genesys has finished validating the media: "valid" or "invalid" (anything else is still in progress).</summary>
+        [JsonIgnore] public bool IsValidated => Status == "valid" || Status == "invalid";
     }
 
     /// <summary>A page of a communication's media (reference §2.3, §10.2).</summary>

@@ -349,7 +349,7 @@ namespace GenesysFileTransfer.Engine.Transfers
                 }
 
                 string status = media.Status ?? "unknown";
-                bool done = status == "valid" || status == "invalid";
+                bool done = media.IsValidated;
                 _audit.ScanPolled(transfer, poll, status, done, options.IntervalFor(poll + 1), correlationId, pollWatch.Elapsed);
                 if (!done)
                 {

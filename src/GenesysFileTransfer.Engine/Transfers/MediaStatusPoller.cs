@@ -372,7 +372,7 @@ namespace GenesysFileTransfer.Engine.Transfers
 
             group.PagesPerRound = group.PagesPerRound <= 0 ? pages : (group.PagesPerRound * 3 + pages) / 4.0;
             // Where this round found them, for the media that are still validating and will be asked for again.
-            group.Positions = positions.Where(p => results.TryGetValue(p.Key, out MessageMediaData? media) && media.Status != "valid" && media.Status != "invalid")
+            group.Positions = positions.Where(p => results.TryGetValue(p.Key, out MessageMediaData? media) && !media.IsValidated)
                 .ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
         }
 
