@@ -65,30 +65,26 @@ public sealed class GroupCommitTests
     public async Task Items_queued_during_a_batch_form_the_next_batch_and_each_caller_returns_after_its_own_was_written()
     {
         using var held = new HeldFirstBatch();
-        var batches = held.Batches;
-        var group = held.Group;
-        var releaseFirst = held.Release;
-        Task firstCall = held.FirstCall;
 
         var queued = Enumerable.Range(1, 5).Select(i => new Item("queued-" + i)).ToArray();
         var returnedUnwritten = new ConcurrentBag<string>();
         Task[] calls = queued.Select(item => Task.Run(() =>
         {
-            group.Submit(item);
+            held.Group.Submit(item);
             if (item.Batch == 0) returnedUnwritten.Add(item.Name);
         })).ToArray();
-        SpinWait.SpinUntil(() => group.Queued == 5, TimeSpan.FromSeconds(30));
-        Assert.Equal(5, group.Queued);
+        SpinWait.SpinUntil(() => held.Group.Queued == 5, TimeSpan.FromSeconds(30));
+        Assert.Equal(5, held.Group.Queued);
 
-        releaseFirst.Set();
-        await firstCall;
+        held.Release.Set();
+        await held.FirstCall;
         await Task.WhenAll(calls);
 
-        Assert.Equal(2, batches.Count);
-        Assert.Equal(new[] { "first" }, batches[0]);
-        Assert.Equal(queued.Select(i => i.Name).OrderBy(n => n), batches[1].OrderBy(n => n));
+        Assert.Equal(2, held.Batches.Count);
+        Assert.Equal(new[] { "first" }, held.Batches[0]);
+        Assert.Equal(queued.Select(i => i.Name).OrderBy(n => n), held.Batches[1].OrderBy(n => n));
         Assert.Empty(returnedUnwritten);
-        Assert.Equal(0, group.Queued);
+        Assert.Equal(0, held.Group.Queued);
     }
 
     [Fact]
@@ -117,25 +113,21 @@ public sealed class GroupCommitTests
     public async Task Asynchronous_callers_queued_behind_a_batch_hold_no_thread_and_complete_once_the_next_batch_is_written()
     {
         using var held = new HeldFirstBatch();
-        var batches = held.Batches;
-        var group = held.Group;
-        var releaseFirst = held.Release;
-        Task firstCall = held.FirstCall;
 
         // Forty submissions from one thread while the first batch is held: each returns an unfinished task at once. A
         // submit that blocked would never come back, since nothing releases the first batch until all have returned.
         var queued = Enumerable.Range(1, 40).Select(i => new Item("queued-" + i)).ToArray();
-        Task[] pending = await Task.Run(() => queued.Select(item => group.SubmitAsync(item)).ToArray()).WaitAsync(TimeSpan.FromSeconds(30));
+        Task[] pending = await Task.Run(() => queued.Select(item => held.Group.SubmitAsync(item)).ToArray()).WaitAsync(TimeSpan.FromSeconds(30));
         Assert.All(pending, task => Assert.False(task.IsCompleted));
-        Assert.Equal(40, group.Queued);
+        Assert.Equal(40, held.Group.Queued);
         Assert.All(queued, item => Assert.Equal(0, item.Batch));
 
-        releaseFirst.Set();
+        held.Release.Set();
         await Task.WhenAll(pending);
-        await firstCall;
+        await held.FirstCall;
 
-        Assert.Equal(2, batches.Count);
-        Assert.Equal(queued.Select(i => i.Name).OrderBy(n => n), batches[1].OrderBy(n => n));
+        Assert.Equal(2, held.Batches.Count);
+        Assert.Equal(queued.Select(i => i.Name).OrderBy(n => n), held.Batches[1].OrderBy(n => n));
         Assert.All(queued, item => Assert.Equal(2, item.Batch));
     }
 
